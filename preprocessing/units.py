@@ -1,0 +1,63 @@
+"""Unit and scale conversions used by the readers (TEOS-10 via gsw)."""
+from __future__ import annotations
+
+import gsw
+import numpy as np
+
+# 1 ml of O2 at STP = 44.6596 µmol (Garcia & Gordon 1992; WOD and WOA use this factor).
+ML_PER_L_TO_UMOL_PER_L = 44.6596
+DEFAULT_SALINITY = 35.0
+DEFAULT_TEMPERATURE = 10.0
+
+
+def in_situ_density(temperature, salinity, pressure, lat=0.0, lon=0.0) -> np.ndarray:
+    """In-situ density (kg/m³) from in-situ T (°C ITS-90), practical salinity and pressure (dbar).
+
+    Missing T or S fall back to 10 °C / 35 (the density error is then < 0.3 %)."""
+    t = np.where(np.isfinite(temperature), temperature, DEFAULT_TEMPERATURE)
+    sp = np.where(np.isfinite(salinity), salinity, DEFAULT_SALINITY)
+    p = np.where(np.isfinite(pressure), pressure, 0.0)
+    sa = gsw.SA_from_SP(sp, p, lon, lat)
+    ct = gsw.CT_from_t(sa, t, p)
+    return np.asarray(gsw.rho(sa, ct, p))
+
+
+def per_litre_to_per_kg(value_umol_per_l, temperature, salinity, pressure, lat=0.0, lon=0.0) -> np.ndarray:
+    """µmol/L → µmol/kg using the in-situ density."""
+    rho = in_situ_density(temperature, salinity, pressure, lat, lon)
+    return np.asarray(value_umol_per_l, float) / (rho / 1000.0)
+
+
+def oxygen_ml_per_l_to_umol_per_kg(value_ml_per_l, temperature, salinity, pressure, lat=0.0, lon=0.0):
+    """O2 ml/L → µmol/kg (×44.6596, then ÷ density/1000)."""
+    return per_litre_to_per_kg(np.asarray(value_ml_per_l, float) * ML_PER_L_TO_UMOL_PER_L,
+                               temperature, salinity, pressure, lat, lon)
+
+
+def its90_from_ipts68(t68):
+    """IPTS-68 → ITS-90 (T90 = T68 / 1.00024)."""
+    return np.asarray(t68, float) / 1.00024
+
+
+def depth_from_pressure(pressure, lat):
+    """Depth (m, positive down) from pressure (dbar) at latitude (gsw.z_from_p)."""
+    return -np.asarray(gsw.z_from_p(np.asarray(pressure, float), np.asarray(lat, float)))
+
+
+def pressure_from_depth(depth, lat):
+    return np.asarray(gsw.p_from_z(-np.asarray(depth, float), np.asarray(lat, float)))
+
+
+def wrap_lon(lon):
+    """Longitudes to [-180, 180)."""
+    return (np.asarray(lon, float) + 180.0) % 360.0 - 180.0
+
+
+def oxygen_solubility(salinity, temperature, pressure, lat=0.0, lon=0.0):
+    """O2 solubility (µmol/kg) at in-situ T/S (gsw.O2sol_SP_pt with potential temperature)."""
+    sp = np.asarray(salinity, float)
+    t = np.asarray(temperature, float)
+    p = np.asarray(pressure, float)
+    sa = gsw.SA_from_SP(sp, p, lon, lat)
+    pt = gsw.pt0_from_t(sa, t, p)
+    return np.asarray(gsw.O2sol_SP_pt(sp, pt))
