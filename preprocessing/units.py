@@ -61,3 +61,42 @@ def oxygen_solubility(salinity, temperature, pressure, lat=0.0, lon=0.0):
     sa = gsw.SA_from_SP(sp, p, lon, lat)
     pt = gsw.pt0_from_t(sa, t, p)
     return np.asarray(gsw.O2sol_SP_pt(sp, pt))
+
+
+# --- concentration units (added for the CCHDO / GLODAP / GEOTRACES readers) ------------------------------------
+_PER_KG = {"UMOL/KG", "UMOLKG-1", "UMOL_KG", "UMOL_KG_", "MICROMOL/KG", "UMOLPERKG"}
+_PER_L = {"UMOL/L", "UMOLL-1", "UMOL_L", "UMOL_L_", "UMOL/LITER", "UMOL/LITRE", "MICROMOL/L", "MMOL/M3",
+          "MMOL/M^3", "MMOLM-3", "MMOL/M**3"}
+_ML_L = {"ML/L", "MLL-1", "ML_L", "ML_L_", "ML/LITER", "ML/LITRE"}
+
+
+def concentration_unit_kind(unit: str | None) -> str | None:
+    """Classify a concentration unit string: 'per_kg' (µmol/kg), 'per_l' (µmol/L = mmol/m³), 'ml_l' (ml/L,
+    oxygen only) or None (unknown). Case, spaces and 'µ'/'μ' spellings are normalised."""
+    if unit is None:
+        return None
+    u = str(unit).strip().upper().replace(" ", "").replace("µ", "U").replace("Μ", "U").replace("\u03bc", "U")
+    if u in _PER_KG:
+        return "per_kg"
+    if u in _PER_L:
+        return "per_l"
+    if u in _ML_L:
+        return "ml_l"
+    return None
+
+
+def to_umol_per_kg(values, unit_kind: str, temperature, salinity, pressure, lat=0.0, lon=0.0):
+    """Values in ``unit_kind`` (see :func:`concentration_unit_kind`) → µmol/kg (in-situ density from T, S, p)."""
+    v = np.asarray(values, float)
+    if unit_kind == "per_kg":
+        return v
+    if unit_kind == "per_l":
+        return per_litre_to_per_kg(v, temperature, salinity, pressure, lat, lon)
+    if unit_kind == "ml_l":
+        return oxygen_ml_per_l_to_umol_per_kg(v, temperature, salinity, pressure, lat, lon)
+    raise ValueError(f"unknown concentration unit kind {unit_kind!r}")
+
+
+def is_ipts68(unit: str | None) -> bool:
+    """True when a temperature unit string names the IPTS-68 scale (e.g. 'IPTS-68', 'DEG C IPTS68')."""
+    return unit is not None and "68" in str(unit).upper().replace(" ", "")

@@ -1,0 +1,59 @@
+"""Vectorised flag → reason helpers shared by the CCHDO, GLODAP and GEOTRACES readers.
+
+Same semantics as :func:`preprocessing.readers.base.reasons_from_flags` (which loops in Python), but computed once
+per distinct flag value and broadcast, so a million-row GLODAP chunk costs milliseconds.
+
+One value per (row, variable): when a source carries several columns for one store variable (bottle OXYGEN and
+sensor CTDOXY, bottle and CTD salinity, bottle and pump nutrients) :func:`pick_first` keeps, per row, the first
+candidate (in priority order) that *has a value* (reason other than ``missing``); rows where none has a value get
+the first candidate's ``missing``. So every row's variable is counted exactly once.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from preprocessing.readers.base import _flag_str
+
+MISSING = "missing"
+
+
+def flag_reasons(values, flags, good, missing_flags=()) -> np.ndarray:
+    """Reason per value ('' good, 'missing', 'source_flag:<f>'); ``flags`` None = no flag column (all good)."""
+    v = np.asarray(values, dtype=float)
+    if flags is None:
+        out = np.full(v.shape, "", dtype=object)
+    else:
+        codes, uniques = pd.factorize(np.asarray(flags), use_na_sentinel=True)
+        good_s = {str(g) for g in good}
+        miss_s = {str(m) for m in missing_flags}
+        table = []
+        for u in list(uniques) + [None]:
+            fs = _flag_str(u)
+            table.append(MISSING if fs in miss_s else ("" if fs in good_s else f"source_flag:{fs}"))
+        codes = np.where(codes < 0, len(uniques), codes)
+        out = np.asarray(table, dtype=object)[codes]
+    out[~np.isfinite(v)] = MISSING
+    return out
+
+
+def pick_first(candidates: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the (value, reason) of the first candidate whose reason is not 'missing' (see module doc)."""
+    values, reasons = (np.array(candidates[0][0], dtype=float), np.array(candidates[0][1], dtype=object))
+    for v, r in candidates[1:]:
+        take = (reasons == MISSING) & (np.asarray(r, dtype=object) != MISSING)
+        values[take] = np.asarray(v, dtype=float)[take]
+        reasons[take] = np.asarray(r, dtype=object)[take]
+    values[reasons == MISSING] = np.nan
+    return values, reasons
+
+
+def mark_bad_position(reasons: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Values that would be good but whose level has no usable position/time/depth → 'bad_position'."""
+    out = np.array(reasons, dtype=object)
+    out[np.asarray(bad, bool) & (out == "")] = "bad_position"
+    return out
+
+
+def count_good(reasons) -> int:
+    return int(np.sum(np.asarray(reasons, dtype=object) == ""))
