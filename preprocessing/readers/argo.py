@@ -1,0 +1,238 @@
+"""Argo GDAC profile files: core (R/D), B (BR/BD), synthetic (SR/SD) single-profile and multi-profile (_prof,
+_Bprof, _Sprof) netCDF, every N_PROF of a file.
+
+Per profile and parameter the ``<PARAM>_ADJUSTED`` values are used when the profile carries any (a finite value or
+a QC flag set), else the raw ``<PARAM>`` with its own QC; QC in ``options.argo_good_qc`` is good. A profile that
+does not list a parameter in STATION_PARAMETERS does not carry it (reason ``absent``: a core R-file has no DOXY,
+a B-file has no TEMP/PSAL). JULD_QC/POSITION_QC bad (3, 4, 9) or missing time/position → ``bad_position`` for every
+value of the profile; a level whose pressure is missing or flagged 3/4 → ``bad_position`` for its values.
+
+cast_id = ``argo:<platform>:<cycle>:<direction>`` — identical for the R, BR and SR files of one cycle (and for the
+several vertical-sampling profiles of one cycle inside an R/BR file), so ingest can deduplicate per float cycle.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import netCDF4
+import numpy as np
+import pandas as pd
+
+from preprocessing.readers.base import ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
+from preprocessing.units import depth_from_pressure, oxygen_ml_per_l_to_umol_per_kg, per_litre_to_per_kg
+
+SOURCE = "argo"
+ARGO_PARAMS = {"oxygen": "DOXY", "temperature": "TEMP", "salinity": "PSAL", "nitrate": "NITRATE"}
+BAD_POSITION_QC = ("3", "4", "9")
+BAD_PRESSURE_QC = ("3", "4")
+ARGO_FILL = 99999.0
+_NAME = re.compile(r"^((R|D|BR|BD|SR|SD|MR|MD)\d+_\d+D?|\d+_(prof|Bprof|Sprof))\.nc$")
+_NC_MAGIC = (b"CDF\x01", b"CDF\x02", b"\x89HDF")
+
+
+# --- shared helpers (also used by argo_erddap) -------------------------------------------------------------
+def is_netcdf(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) in _NC_MAGIC
+    except OSError:
+        return False
+
+
+def cf_times(values, units: str) -> np.ndarray:
+    """CF ``<unit> since <origin>`` numbers → datetime64[ns] rounded to the millisecond (NaT where not finite)."""
+    m = re.match(r"\s*(\w+)\s+since\s+(.+)$", units or "")
+    if not m:
+        raise ValueError(f"time units {units!r} are not '<unit> since <date>'")
+    scale = {"day": 86400.0, "days": 86400.0, "hour": 3600.0, "hours": 3600.0, "minute": 60.0, "minutes": 60.0,
+             "second": 1.0, "seconds": 1.0}.get(m.group(1).lower())
+    if scale is None:
+        raise ValueError(f"time unit {m.group(1)!r} not supported")
+    origin = pd.Timestamp(m.group(2).strip().replace("UTC", "").replace("Z", "").strip())
+    v = np.asarray(values, dtype=float) * scale
+    ok = np.isfinite(v)
+    out = np.full(v.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[ok] = origin.to_datetime64() + (np.round(v[ok] * 1e3).astype(np.int64)).astype("timedelta64[ms]")
+    return out
+
+
+def qc_strings(arr) -> np.ndarray:
+    """char QC flags (bytes / str / masked) → str array ('' for blank)."""
+    a = np.ma.filled(np.asarray(arr), b" ") if np.ma.isMaskedArray(arr) else np.asarray(arr)
+    if a.dtype.kind == "S":
+        a = np.char.decode(a, "ascii", errors="replace")
+    return np.char.strip(a.astype(str))
+
+
+def qc_reasons(values, qc, good) -> np.ndarray:
+    """Vectorised reasons: 'missing' (NaN), '' (QC in good), 'source_flag:<qc>' otherwise."""
+    v = np.asarray(values, float)
+    q = np.asarray(qc, dtype=str)
+    out = np.char.add("source_flag:", np.where(q == "", "none", q)).astype(object)
+    out[np.isin(q, [str(g) for g in good])] = ""
+    out[~np.isfinite(v)] = "missing"
+    return out
+
+
+def unit_kind(units: str | None) -> str | None:
+    """'per_kg', 'per_l', 'ml_l' or None for an oxygen/nutrient unit string."""
+    u = (units or "").strip().lower().replace(" ", "").replace("µ", "u").replace("μ", "u")
+    u = u.replace("micromole", "umol").replace("micromol", "umol").replace("mmol/m3", "umol/l")
+    u = u.replace("kg-1", "/kg").replace("l-1", "/l").replace("umolkg", "umol/kg")
+    if u in ("umol/kg",):
+        return "per_kg"
+    if u in ("umol/l", "umol/liter", "umol/litre", "um"):
+        return "per_l"
+    if u in ("ml/l",) or u.startswith("ml/l("):
+        return "ml_l"
+    return None
+
+
+def convert_concentration(values, kind, temperature, salinity, pressure, lat, lon, oxygen: bool):
+    """Values in unit ``kind`` → µmol/kg; None when the unit cannot be converted."""
+    if kind == "per_kg":
+        return np.asarray(values, float)
+    if kind == "per_l":
+        return per_litre_to_per_kg(values, temperature, salinity, pressure, lat, lon)
+    if kind == "ml_l" and oxygen:
+        return oxygen_ml_per_l_to_umol_per_kg(values, temperature, salinity, pressure, lat, lon)
+    return None
+
+
+def finalize(columns: dict, per_var: dict, pressure, lat, lon) -> pd.DataFrame:
+    """Assemble rows; converts oxygen/nitrate with the level's good T/S. ``per_var``: var -> (values, reasons,
+    units-kind or 'native')."""
+    t = per_var.get("temperature")
+    s = per_var.get("salinity")
+    t_good = np.where(t[1] == "", t[0], np.nan) if t else np.full(len(pressure), np.nan)
+    s_good = np.where(s[1] == "", s[0], np.nan) if s else np.full(len(pressure), np.nan)
+    df = pd.DataFrame(columns)
+    for var, (vals, reasons, kind) in per_var.items():
+        reasons = np.asarray(reasons, dtype=object).copy()
+        vals = np.asarray(vals, float)
+        if kind != "native":
+            conv = convert_concentration(vals, kind, t_good, s_good, pressure, lat, lon, var == "oxygen")
+            if conv is None:
+                reasons[(reasons != "missing") & (reasons != "absent")] = "unknown_units"
+            else:
+                vals = conv
+        df[var] = np.where(reasons == "absent", np.nan, vals)
+        df[var + "_reason"] = reasons
+    return finish_rows(df) if len(df) else empty_rows()
+
+
+# --- GDAC profile files -----------------------------------------------------------------------------------
+def can_read(path: str) -> bool:
+    if not is_netcdf(path):
+        return False
+    if _NAME.match(os.path.basename(path)):
+        return True
+    try:
+        with netCDF4.Dataset(path) as ds:
+            return "N_PROF" in ds.dimensions and "JULD" in ds.variables and "PLATFORM_NUMBER" in ds.variables
+    except Exception:
+        return False
+
+
+def _num(ds, name) -> np.ndarray:
+    v = ds.variables[name]
+    a = np.asarray(v[:], dtype=float)
+    fill = getattr(v, "_FillValue", ARGO_FILL)
+    a[(a == float(fill)) | (np.abs(a) >= ARGO_FILL)] = np.nan
+    return a
+
+
+def _strings(ds, name, n_prof) -> np.ndarray:
+    if name not in ds.variables:
+        return np.full(n_prof, "", dtype=object)
+    a = np.asarray(ds.variables[name][:])
+    if a.dtype.kind == "S" and a.ndim >= 2:
+        a = netCDF4.chartostring(a)
+    return np.char.strip(qc_strings(a)).astype(object)
+
+
+def _choose(ds, param, n_prof, options) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """(values, qc strings, units) per (profile, level): adjusted where the profile carries it, else raw."""
+    have_raw, have_adj = param in ds.variables, param + "_ADJUSTED" in ds.variables
+    raw = _num(ds, param) if have_raw else None
+    rq = qc_strings(ds.variables[param + "_QC"][:]) if have_raw and param + "_QC" in ds.variables else None
+    if not have_adj or not options.argo_prefer_adjusted:
+        return raw, (rq if rq is not None else np.full(raw.shape, "0")), getattr(ds.variables[param], "units", None)
+    adj = _num(ds, param + "_ADJUSTED")
+    aq = qc_strings(ds.variables[param + "_ADJUSTED_QC"][:])
+    use = np.isfinite(adj).any(axis=1) | (aq != "").any(axis=1)
+    if not have_raw:
+        use[:] = True
+    use2 = use[:, None]
+    vals = np.where(use2, adj, raw) if have_raw else adj
+    qc = np.where(use2, aq, rq if rq is not None else "0")
+    return vals, qc, getattr(ds.variables[param + ("_ADJUSTED" if use.any() else "")], "units", None)
+
+
+def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
+    try:
+        ds = netCDF4.Dataset(path)
+    except Exception as e:
+        raise ReaderError(path, f"not a readable netCDF file ({e})") from None
+    try:
+        ds.set_auto_mask(False)
+        return _read(ds, path, options)
+    except ReaderError:
+        raise
+    except Exception as e:
+        raise ReaderError(path, f"cannot read Argo profile file ({type(e).__name__}: {e})") from None
+    finally:
+        ds.close()
+
+
+def _read(ds, path, options) -> ReadResult:
+    for need in ("JULD", "LATITUDE", "LONGITUDE", "PRES"):
+        if need not in ds.variables:
+            raise ReaderError(path, f"not an Argo profile file (no {need})")
+    n_prof = len(ds.dimensions["N_PROF"])
+    platform = _strings(ds, "PLATFORM_NUMBER", n_prof)
+    cycle = np.asarray(ds.variables["CYCLE_NUMBER"][:]) if "CYCLE_NUMBER" in ds.variables else np.zeros(n_prof)
+    direction = _strings(ds, "DIRECTION", n_prof)
+    cast = np.array([f"argo:{p}:{int(c)}:{d or 'A'}" for p, c, d in zip(platform, cycle, direction)], dtype=object)
+    juld = ds.variables["JULD"]
+    time = cf_times(_num(ds, "JULD"), getattr(juld, "units", "days since 1950-01-01 00:00:00 UTC"))
+    lat, lon = _num(ds, "LATITUDE"), _num(ds, "LONGITUDE")
+    bad_prof = np.isnat(time) | ~np.isfinite(lat) | ~np.isfinite(lon)
+    for qname in ("JULD_QC", "POSITION_QC"):
+        if qname in ds.variables:
+            bad_prof |= np.isin(_strings(ds, qname, n_prof).astype(str), BAD_POSITION_QC)
+
+    pres, pqc, _ = _choose(ds, "PRES", n_prof, options)
+    station = None
+    if "STATION_PARAMETERS" in ds.variables:
+        sp = netCDF4.chartostring(np.asarray(ds.variables["STATION_PARAMETERS"][:]))
+        station = [{str(x).strip() for x in row} for row in np.atleast_2d(sp)]
+
+    chosen = {}
+    real = np.isfinite(pres)
+    for var, param in ARGO_PARAMS.items():
+        if param not in ds.variables and param + "_ADJUSTED" not in ds.variables:
+            continue
+        vals, qc, units = _choose(ds, param, n_prof, options)
+        carried = np.array([station is None or param in station[i] for i in range(n_prof)])
+        if not carried.any():
+            continue
+        chosen[var] = (vals, qc, units, carried)
+        real |= np.isfinite(vals) & carried[:, None]
+
+    ip, il = np.nonzero(real)
+    p = pres[ip, il]
+    bad_level = bad_prof[ip] | ~np.isfinite(p) | np.isin(pqc[ip, il], BAD_PRESSURE_QC)
+    columns = {"cast_id": cast[ip], "time": pd.to_datetime(time[ip], utc=True), "lat": lat[ip], "lon": lon[ip],
+               "depth": depth_from_pressure(p, np.where(np.isfinite(lat[ip]), lat[ip], 0.0)), "pressure": p}
+    per_var = {}
+    for var, (vals, qc, units, carried) in chosen.items():
+        v = vals[ip, il]
+        reasons = qc_reasons(v, qc[ip, il], options.argo_good_qc)
+        reasons[bad_level & (reasons != "missing")] = "bad_position"
+        reasons[~carried[ip]] = "absent"
+        kind = "native" if var in ("temperature", "salinity") else unit_kind(units)
+        per_var[var] = (v, reasons, kind)
+    rows = finalize(columns, per_var, p, lat[ip], lon[ip])
+    return ReadResult(rows=rows)
