@@ -1,0 +1,56 @@
+"""Common quality control applied after the readers: ranges, O2 supersaturation at depth, positions.
+
+Works on reader rows (``preprocessing.readers.base``): only values whose reason is still "" are checked, and a
+failing value gets its reason ("range", "supersaturation", "bad_position"); nothing is dropped here.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from preprocessing import units
+from preprocessing.ingest.config import QCConfig
+from preprocessing.readers.base import REASON_SUFFIX
+from preprocessing.schema import REASON_POSITION, REASON_RANGE, REASON_SUPERSAT, VARIABLES
+
+DEFAULT_RANGES = QCConfig().ranges
+
+
+def apply_qc(rows: pd.DataFrame, qc: QCConfig) -> pd.DataFrame:
+    """Return ``rows`` with reasons updated in place of good values that fail a check."""
+    if rows.empty:
+        return rows
+    limits = {**DEFAULT_RANGES, **qc.ranges}
+    lat = rows["lat"].to_numpy(float)
+    lon = rows["lon"].to_numpy(float)
+    depth = rows["depth"].to_numpy(float)
+    t = rows["time"]
+    bad_pos = (~np.isfinite(lat) | ~np.isfinite(lon) | (np.abs(lat) > 90) | ~np.isfinite(depth)
+               | (depth < -1.0) | (depth > qc.max_depth) | t.isna().to_numpy())
+    for v in VARIABLES:
+        reason = rows[v + REASON_SUFFIX].to_numpy(object)
+        val = rows[v].to_numpy(float)
+        good = reason == ""
+        r = reason.copy()
+        r[good & bad_pos] = REASON_POSITION
+        lo, hi = limits[v]
+        r[good & ~bad_pos & ((val < lo) | (val > hi) | ~np.isfinite(val))] = REASON_RANGE
+        rows[v + REASON_SUFFIX] = r
+    # O2 supersaturation below the mixed layer: needs T and S (good or not: they are only used for solubility)
+    ox_r = rows["oxygen" + REASON_SUFFIX].to_numpy(object)
+    cand = (ox_r == "") & (depth > qc.supersaturation_min_depth)
+    if cand.any():
+        T = rows["temperature"].to_numpy(float)[cand]
+        S = rows["salinity"].to_numpy(float)[cand]
+        ok = np.isfinite(T) & np.isfinite(S)
+        p = rows["pressure"].to_numpy(float)[cand]
+        p = np.where(np.isfinite(p), p, units.pressure_from_depth(depth[cand], lat[cand]))
+        sol = np.full(T.shape, np.nan)
+        if ok.any():
+            sol[ok] = units.oxygen_solubility(S[ok], T[ok], p[ok], lat[cand][ok], lon[cand][ok])
+        ratio = rows["oxygen"].to_numpy(float)[cand] / sol
+        idx = np.flatnonzero(cand)[ok & (ratio > qc.supersaturation_max)]
+        ox_r = ox_r.copy()
+        ox_r[idx] = REASON_SUPERSAT
+        rows["oxygen" + REASON_SUFFIX] = ox_r
+    return rows
