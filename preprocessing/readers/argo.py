@@ -41,7 +41,7 @@ def is_netcdf(path: str) -> bool:
 
 
 def cf_times(values, units: str) -> np.ndarray:
-    """CF ``<unit> since <origin>`` numbers → datetime64[ns] rounded to the millisecond (NaT where not finite)."""
+    """CF ``<unit> since <origin>`` numbers → datetime64[ns] rounded to the second (NaT where not finite)."""
     m = re.match(r"\s*(\w+)\s+since\s+(.+)$", units or "")
     if not m:
         raise ValueError(f"time units {units!r} are not '<unit> since <date>'")
@@ -53,7 +53,7 @@ def cf_times(values, units: str) -> np.ndarray:
     v = np.asarray(values, dtype=float) * scale
     ok = np.isfinite(v)
     out = np.full(v.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
-    out[ok] = origin.to_datetime64() + (np.round(v[ok] * 1e3).astype(np.int64)).astype("timedelta64[ms]")
+    out[ok] = origin.to_datetime64() + np.round(v[ok]).astype(np.int64).astype("timedelta64[s]")
     return out
 
 

@@ -1,0 +1,156 @@
+"""World Ocean Database ragged-array netCDF (CF contiguous ragged arrays: ``casts`` dimension, ``z_row_size``,
+``<Var>_row_size``, per-observation ``<Var>_WODflag`` / ``<Var>_IQUODflag``, per-cast ``<Var>_WODprofileflag``).
+
+One row per (cast, depth level). A variable's values of a cast are aligned with the cast's z levels (its row size
+equals ``z_row_size``); row size 0 = the cast does not carry the variable (``absent``); any other row size is a
+located :class:`Problem` and its values are counted as lost. Reasons, first match wins: ``missing`` (fill),
+``source_flag:profile<f>`` (profile flag ≠ 0), ``source_flag:<f>`` (WOD flag not in ``options.wod_good_flags``),
+``source_flag:iquod<f>`` (IQuOD flag ≠ 0), ``source_flag:depth<f>`` (depth flag ≠ 0), ``bad_position`` (no
+time/position/depth). Units from each variable's ``units``: µmol/kg as is, µmol/l and (oxygen) ml/l converted with
+the level's good T/S and pressure, anything else ``unknown_units``. cast_id = ``wod:<wod_unique_cast>``.
+"""
+from __future__ import annotations
+
+import os
+
+import netCDF4
+import numpy as np
+import pandas as pd
+
+from preprocessing.readers.argo import cf_times, convert_concentration, is_netcdf, unit_kind
+from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
+from preprocessing.units import pressure_from_depth
+
+SOURCE = "wod"
+WOD_VARIABLES = {"Temperature": "temperature", "Salinity": "salinity", "Oxygen": "oxygen",
+                 "Nitrate": "nitrate", "Phosphate": "phosphate", "Silicate": "silicate"}
+_TEMP_UNITS = {"degree_c", "degrees_c", "degc", "deg_c", "degree_celsius", "celsius", "°c", ""}
+_SAL_UNITS = {"", "1", "psu", "pss-78", "pss78", "unitless", "dimensionless", "0.001"}
+
+
+def can_read(path: str) -> bool:
+    if not is_netcdf(path):
+        return False
+    try:
+        with netCDF4.Dataset(path) as ds:
+            return "casts" in ds.dimensions and "z_row_size" in ds.variables
+    except Exception:
+        return False
+
+
+def _arr(ds, name, fill=np.nan) -> np.ndarray:
+    a = ds.variables[name][:]
+    return np.ma.filled(np.ma.asarray(a).astype(float), fill)
+
+
+def _flags(ds, name, n) -> np.ndarray | None:
+    if name not in ds.variables:
+        return None
+    return np.ma.filled(np.ma.asarray(ds.variables[name][:]).astype(float), 0.0).astype(np.int64)[:n]
+
+
+def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
+    try:
+        ds = netCDF4.Dataset(path)
+    except Exception as e:
+        raise ReaderError(path, f"not a readable netCDF file ({e})") from None
+    try:
+        return _read(ds, path, options)
+    except ReaderError:
+        raise
+    except Exception as e:
+        raise ReaderError(path, f"cannot read WOD ragged-array file ({type(e).__name__}: {e})") from None
+    finally:
+        ds.close()
+
+
+def _read(ds, path, options) -> ReadResult:
+    for need in ("z", "z_row_size", "lat", "lon", "time"):
+        if need not in ds.variables:
+            raise ReaderError(path, f"not a WOD ragged-array file (no '{need}')")
+    name = os.path.basename(path)
+    zn = np.ma.filled(ds.variables["z_row_size"][:], 0).astype(np.int64)
+    n_cast, n_rows = len(zn), int(zn.sum())
+    z = _arr(ds, "z")[:n_rows]
+    if len(z) < n_rows:
+        raise ReaderError(path, f"z has {len(z)} values but z_row_size sums to {n_rows}")
+    cast_of_row = np.repeat(np.arange(n_cast), zn)
+    uid = (np.ma.filled(ds.variables["wod_unique_cast"][:], -1).astype(np.int64) if "wod_unique_cast" in ds.variables
+           else np.arange(n_cast))
+    lat, lon = _arr(ds, "lat"), _arr(ds, "lon")
+    time = cf_times(_arr(ds, "time"), getattr(ds.variables["time"], "units", "days since 1770-01-01 00:00:00"))
+    rlat = lat[cast_of_row]
+    bad = (np.isnat(time) | ~np.isfinite(lat) | ~np.isfinite(lon))[cast_of_row] | ~np.isfinite(z)
+    pressure = pressure_from_depth(z, np.where(np.isfinite(rlat), rlat, 0.0))
+    zflag = None
+    for fname in ("z_WODflag", "z_IQUODflag"):
+        f = _flags(ds, fname, n_rows)
+        if f is not None:
+            zflag = f if zflag is None else np.where(zflag != 0, zflag, f)
+
+    problems, lost, per_var = [], {}, {}
+    for wname, var in WOD_VARIABLES.items():
+        if wname not in ds.variables or wname + "_row_size" not in ds.variables:
+            continue
+        vn = np.ma.filled(ds.variables[wname + "_row_size"][:], 0).astype(np.int64)
+        raw = _arr(ds, wname)
+        wflag, iflag = _flags(ds, wname + "_WODflag", len(raw)), _flags(ds, wname + "_IQUODflag", len(raw))
+        pflag = _flags(ds, wname + "_WODprofileflag", n_cast)
+        vals = np.full(n_rows, np.nan)
+        reasons = np.full(n_rows, "absent", dtype=object)
+        vstart, zstart = np.concatenate([[0], np.cumsum(vn)[:-1]]), np.concatenate([[0], np.cumsum(zn)[:-1]])
+        for c in np.nonzero(vn > 0)[0]:
+            k, s0, r0 = vn[c], vstart[c], zstart[c]
+            if k != zn[c] or s0 + k > len(raw):
+                problems.append(Problem(name, f"cast {c} (wod_unique_cast {uid[c]})",
+                                        f"{wname} has {k} values for {zn[c]} depths; values not used"))
+                lost[var] = lost.get(var, 0) + int(k)
+                continue
+            sl, rl = slice(s0, s0 + k), slice(r0, r0 + k)
+            v = raw[sl]
+            r = np.full(k, "", dtype=object)
+            if zflag is not None:
+                r = np.where(zflag[rl] != 0, np.char.add("source_flag:depth", zflag[rl].astype(str)), r)
+            if iflag is not None:
+                r = np.where(iflag[sl] != 0, np.char.add("source_flag:iquod", iflag[sl].astype(str)), r)
+            if wflag is not None:
+                good = np.isin(wflag[sl], list(options.wod_good_flags))
+                r = np.where(~good, np.char.add("source_flag:", wflag[sl].astype(str)), r)
+            if pflag is not None and pflag[c] != 0:
+                r[:] = f"source_flag:profile{pflag[c]}"
+            r = r.astype(object)
+            r[(r == "") & bad[rl]] = "bad_position"
+            r[~np.isfinite(v)] = "missing"
+            vals[rl], reasons[rl] = v, r
+        units = getattr(ds.variables[wname], "units", "")
+        per_var[var] = (vals, reasons, units)
+
+    df = pd.DataFrame({"cast_id": np.char.add("wod:", uid.astype(str))[cast_of_row].astype(object),
+                       "time": pd.to_datetime(time[cast_of_row], utc=True), "lat": rlat, "lon": lon[cast_of_row],
+                       "depth": z, "pressure": pressure})
+    _convert(df, per_var, pressure, rlat, lon[cast_of_row])
+    rows = finish_rows(df) if len(df) else empty_rows()
+    return ReadResult(rows=rows, problems=problems, lost_values=lost)
+
+
+def _convert(df, per_var, pressure, lat, lon) -> None:
+    """Unit checks/conversions; writes value and reason columns into ``df``."""
+    good = {v: np.where(per_var[v][1] == "", per_var[v][0], np.nan) if v in per_var else np.full(len(df), np.nan)
+            for v in ("temperature", "salinity")}
+    for var, (vals, reasons, units) in per_var.items():
+        u = str(units).strip().lower()
+        present = (reasons != "missing") & (reasons != "absent")
+        if var == "temperature" or var == "salinity":
+            ok = u in (_TEMP_UNITS if var == "temperature" else _SAL_UNITS)
+            out = vals
+        else:
+            out = convert_concentration(vals, unit_kind(units), good["temperature"], good["salinity"], pressure,
+                                        np.where(np.isfinite(lat), lat, 0.0), np.where(np.isfinite(lon), lon, 0.0),
+                                        var == "oxygen")
+            ok = out is not None
+        if not ok:
+            reasons = reasons.copy()
+            reasons[present] = "unknown_units"
+            out = vals
+        df[var] = np.where(reasons == "absent", np.nan, out)
+        df[var + "_reason"] = reasons
