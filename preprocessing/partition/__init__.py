@@ -1,0 +1,1 @@
+"""Partition stage: grid the observations and write HDF5 graph partitions (year x zone, halos, folds)."""
