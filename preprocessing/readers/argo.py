@@ -40,6 +40,20 @@ def is_netcdf(path: str) -> bool:
         return False
 
 
+def check_complete(ds, path: str) -> None:
+    """netCDF-3 files cut short open without error and read as zeros: the file must hold at least the bytes its
+    variables need (header excluded), else :class:`ReaderError`."""
+    if not ds.data_model.startswith("NETCDF3"):
+        return
+    need = 0
+    for v in ds.variables.values():
+        n = int(np.prod(v.shape)) if v.shape else 1
+        need += (n * np.dtype(v.dtype).itemsize + 3) // 4 * 4 if v.dtype != str else 0
+    size = os.path.getsize(path)
+    if size < need:
+        raise ReaderError(path, f"file truncated: {size} bytes, its variables need at least {need}")
+
+
 def cf_times(values, units: str) -> np.ndarray:
     """CF ``<unit> since <origin>`` numbers → datetime64[ns] rounded to the second (NaT where not finite)."""
     m = re.match(r"\s*(\w+)\s+since\s+(.+)$", units or "")
@@ -177,6 +191,7 @@ def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
         raise ReaderError(path, f"not a readable netCDF file ({e})") from None
     try:
         ds.set_auto_mask(False)
+        check_complete(ds, path)
         return _read(ds, path, options)
     except ReaderError:
         raise

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from preprocessing.readers.argo import (
-    ARGO_FILL, BAD_POSITION_QC, BAD_PRESSURE_QC, cf_times, finalize, is_netcdf, qc_reasons, qc_strings, unit_kind,
+    ARGO_FILL, BAD_POSITION_QC, BAD_PRESSURE_QC, cf_times, check_complete, finalize, is_netcdf, qc_reasons,
+    qc_strings, unit_kind,
 )
 from preprocessing.readers.base import ReaderError, ReaderOptions, ReadResult
 from preprocessing.units import depth_from_pressure
@@ -58,6 +59,7 @@ def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
         raise ReaderError(path, f"not a readable netCDF file ({e})") from None
     try:
         ds.set_auto_mask(False)
+        check_complete(ds, path)
         return _read(ds, path, options)
     except ReaderError:
         raise

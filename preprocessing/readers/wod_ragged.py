@@ -17,7 +17,7 @@ import netCDF4
 import numpy as np
 import pandas as pd
 
-from preprocessing.readers.argo import cf_times, convert_concentration, is_netcdf, unit_kind
+from preprocessing.readers.argo import cf_times, check_complete, convert_concentration, is_netcdf, unit_kind
 from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
 from preprocessing.units import pressure_from_depth
 
@@ -55,6 +55,7 @@ def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
     except Exception as e:
         raise ReaderError(path, f"not a readable netCDF file ({e})") from None
     try:
+        check_complete(ds, path)
         return _read(ds, path, options)
     except ReaderError:
         raise
