@@ -88,3 +88,18 @@ def block_ocean(grid: GridSpec, land_cols=(), shelf_cols=()) -> np.ndarray:
     for j, i in shelf_cols:
         m[-1, j, i] = False
     return m
+
+
+def tiny_case(root: str | Path, years=(2000, 2003), store_years=(1996, 2004), rows: int = 60, seed: int = 0):
+    """A 30° grid (3 levels x 6 x 12) with a 2x2 land block and one shelf column; covariates + store in ``root``.
+
+    Returns (grid, ocean, covariates path, store path)."""
+    root = Path(root)
+    grid = GridSpec(resolution_deg=30.0, depth_levels=(0.0, 100.0, 500.0), year_start=years[0],
+                    year_end=years[1], zones_lon=2, zones_lat=2)
+    ocean = block_ocean(grid, land_cols=[(2, 3), (2, 4), (3, 3), (3, 4)], shelf_cols=[(0, 0), (5, 11)])
+    cov = write_covariates(root / "covariates.nc", grid, ocean)
+    store = root / "store"
+    for y in range(store_years[0], store_years[1] + 1):
+        write_store_year(store, store_table(grid, ocean, y, rows, seed), y)
+    return grid, ocean, cov, store

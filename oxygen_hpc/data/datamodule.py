@@ -1,0 +1,97 @@
+"""``PartitionDataModule``: LightningDataModule over HDF5 partitions.
+
+Training: :class:`ZoneWeightedSampler` (distributed, weighted by zone; a callback reaches it through
+:meth:`set_zone_weights`). Validation/test/predict: sequential, sharded across ranks without padding. Batches
+are PyG batches of ``batch_size`` partitions. Each DataLoader worker opens its own HDF5 handles lazily.
+Predict hides no fold by default (every observation may be an input for the published product).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import pytorch_lightning as pl
+from torch_geometric.loader import DataLoader
+
+from oxygen_hpc.data.dataset import PartitionDataset
+from oxygen_hpc.data.sampler import ShardedSequentialSampler, ZoneWeightedSampler
+
+
+class PartitionDataModule(pl.LightningDataModule):
+    """Args:
+        root: partitions directory.
+        val_fold, test_fold: held-out folds (inputs from them are hidden in every stage).
+        years, zones: selection for all stages (default all); ``predict_years`` for predict.
+        batch_size: partitions per batch.
+        num_workers, prefetch_factor, persistent_workers, pin_memory: DataLoader settings.
+        use_obs_inputs, obs_input_fraction: observed DO of visible folds as node inputs (see ``masking``).
+        seed: sampler and masking seed.
+    """
+
+    def __init__(self, root: str, val_fold: int | None = 0, test_fold: int | None = 1,
+                 years: Sequence[int] | None = None, zones: Sequence[int] | None = None,
+                 predict_years: Sequence[int] | None = None, batch_size: int = 4, num_workers: int = 0,
+                 prefetch_factor: int | None = 2, persistent_workers: bool = False, pin_memory: bool = False,
+                 use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0):
+        super().__init__()
+        self.save_hyperparameters()
+        self.root, self.val_fold, self.test_fold = root, val_fold, test_fold
+        self.years, self.zones, self.predict_years = years, zones, predict_years
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.prefetch_factor, self.persistent_workers, self.pin_memory = prefetch_factor, persistent_workers, pin_memory
+        self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
+        self.datasets: dict[str, PartitionDataset] = {}
+        self.train_sampler: ZoneWeightedSampler | None = None
+        self._zone_weights: dict[int, float] = {}
+
+    def _ds(self, stage: str, years=None) -> PartitionDataset:
+        folds = (None, None) if stage == "predict" else (self.val_fold, self.test_fold)
+        return PartitionDataset(self.root, years if years is not None else self.years, self.zones, stage,
+                                *folds, self.use_obs_inputs, self.obs_input_fraction, self.seed)
+
+    def setup(self, stage: str | None = None) -> None:
+        if stage in (None, "fit"):
+            self.datasets["fit"] = self._ds("fit")
+            self.datasets["validate"] = self._ds("validate")
+        if stage in (None, "validate"):
+            self.datasets["validate"] = self._ds("validate")
+        if stage in (None, "test"):
+            self.datasets["test"] = self._ds("test")
+        if stage in (None, "predict"):
+            self.datasets["predict"] = self._ds("predict", self.predict_years)
+
+    def _world(self) -> tuple[int | None, int | None]:
+        t = getattr(self, "_trainer", None)
+        return (t.world_size, t.global_rank) if t is not None else (None, None)
+
+    def _loader(self, ds, sampler) -> DataLoader:
+        kw = {}
+        if self.num_workers > 0:
+            kw = dict(prefetch_factor=self.prefetch_factor, persistent_workers=self.persistent_workers)
+        return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers,
+                          pin_memory=self.pin_memory, **kw)
+
+    def set_zone_weights(self, weights: dict[int, float]) -> None:
+        """Zone weights for the training sampler (call with the same dict on every rank)."""
+        self._zone_weights = dict(weights)
+        if self.train_sampler is not None:
+            self.train_sampler.set_zone_weights(weights)
+
+    def train_dataloader(self) -> DataLoader:
+        ds = self.datasets.get("fit") or self._ds("fit")
+        self.train_sampler = ZoneWeightedSampler(ds.zones, *self._world(), seed=self.seed)
+        if self._zone_weights:
+            self.train_sampler.set_zone_weights(self._zone_weights)
+        return self._loader(ds, self.train_sampler)
+
+    def _seq(self, stage: str) -> DataLoader:
+        ds = self.datasets.get(stage) or self._ds(stage)
+        return self._loader(ds, ShardedSequentialSampler(len(ds), *self._world()))
+
+    def val_dataloader(self) -> DataLoader:
+        return self._seq("validate")
+
+    def test_dataloader(self) -> DataLoader:
+        return self._seq("test")
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._seq("predict")

@@ -1,0 +1,101 @@
+"""``PartitionDataset``: one ``torch_geometric.data.Data`` per (year, zone) partition, after leakage masking.
+
+HDF5 files are opened lazily, per process: nothing is opened in ``__init__`` (only ``manifest.json`` is read),
+handles are dropped when the dataset is pickled to a DataLoader worker and re-opened if the process id changes
+(fork), so every worker has its own handles and none are shared across processes.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import h5py
+import numpy as np
+import torch
+from torch_geometric.data import Data
+
+from oxygen_hpc.data.masking import STAGES, mask_partition
+from preprocessing import schema
+
+RAW = ("x", "meta", "series", "series_mask", "series_fold", "y", "fold", "nutrients", "nutrients_fold", "cell",
+       "owned", "edge_index", "edge_attr")
+
+
+class PartitionDataset(torch.utils.data.Dataset):
+    """Args:
+        root: partitions directory (``manifest.json`` + ``year=YYYY.h5``).
+        years, zones: optional selections (default: all partitions in the manifest).
+        stage: ``fit`` | ``validate`` | ``test`` | ``predict`` (which nodes carry a target ``y``).
+        val_fold, test_fold: held-out folds; every input from them is hidden (see ``masking``).
+        use_obs_inputs: give nodes' own observed DO (of visible folds) as ``obs`` inputs.
+        obs_input_fraction: in ``fit``, share of training labels used as inputs instead of targets.
+        seed: seed of that split (varies per call, deterministic per process).
+    """
+
+    def __init__(self, root: str | Path, years: Sequence[int] | None = None, zones: Sequence[int] | None = None,
+                 stage: str = "fit", val_fold: int | None = None, test_fold: int | None = None,
+                 use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0):
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+        self.root = Path(root)
+        self.manifest = json.loads((self.root / "manifest.json").read_text())
+        if self.manifest["schema_version"] != schema.SCHEMA_VERSION:
+            raise ValueError(f"{root}: schema_version {self.manifest['schema_version']} != {schema.SCHEMA_VERSION}")
+        ys = None if years is None else {int(y) for y in years}
+        zs = None if zones is None else {int(z) for z in zones}
+        self.index = [(p["year"], p["zone"]) for p in self.manifest["partitions"]
+                      if (ys is None or p["year"] in ys) and (zs is None or p["zone"] in zs)]
+        self.stage, self.val_fold, self.test_fold = stage, val_fold, test_fold
+        self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
+        self.norm = self.manifest["normalisation"]["observations"]
+        self._files: dict[int, h5py.File] = {}
+        self._pid = os.getpid()
+        self._draws = 0
+
+    @property
+    def zones(self) -> list[int]:
+        return [z for _, z in self.index]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_files"] = {}
+        return state
+
+    def _file(self, year: int) -> h5py.File:
+        if self._pid != os.getpid():  # forked: the parent's handles are not ours
+            self._files, self._pid = {}, os.getpid()
+        if year not in self._files:
+            self._files[year] = h5py.File(self.root / schema.year_file(year), "r")
+        return self._files[year]
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+        self._files = {}
+
+    def raw(self, i: int) -> dict:
+        year, zone = self.index[i]
+        g = self._file(year)[schema.zone_group(zone)]
+        return {k: g[k][()] for k in RAW}
+
+    def __getitem__(self, i: int) -> Data:
+        year, zone = self.index[i]
+        a = self.raw(i)
+        rng = np.random.default_rng([self.seed, year, zone, self._draws])
+        self._draws += 1
+        m = mask_partition(a, self.stage, self.val_fold, self.test_fold, self.norm, self.use_obs_inputs,
+                           self.obs_input_fraction, rng)
+        t = torch.from_numpy
+        return Data(
+            x=t(a["x"]), meta=t(a["meta"]), edge_index=t(a["edge_index"].astype(np.int64)),
+            edge_attr=t(a["edge_attr"]), series=t(m["series"]), series_mask=t(m["series_mask"]),
+            nutrients=t(m["nutrients"]), nutrients_mask=t(m["nutrients_mask"]), obs=t(m["obs"]),
+            obs_mask=t(m["obs_mask"]), y=t(m["y"]), owned=t(a["owned"].astype(bool)),
+            cell=t(a["cell"].astype(np.int64)), zone=torch.tensor([zone]), year=torch.tensor([year]),
+            num_nodes=len(a["cell"]),
+        )
