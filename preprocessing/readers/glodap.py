@@ -152,11 +152,17 @@ def iter_read(path: str, options: ReaderOptions | None = None, chunk_rows: int =
     problems: list[Problem] = []
 
     reported: set[str] = set()
+    skipped: list[int] = []
+    pending = [0]  # malformed lines not yet accounted in a yielded result
+    present = [v for v, c in VARS.items() if c in cols]
 
     def on_invalid(row):  # wrong number of fields
         where = f"line {row.number}" if row.number is not None else f"row text {row.text[:40]!r}"
         if where not in reported:  # a re-read after a conversion error meets the same lines again
             reported.add(where)
+            pending[0] += 1
+            if row.number is not None:
+                skipped.append(row.number)
             problems.append(Problem(path, where, f"expected {row.expected_columns} fields, "
                                                  f"found {row.actual_columns}"))
         return "skip"
@@ -167,11 +173,12 @@ def iter_read(path: str, options: ReaderOptions | None = None, chunk_rows: int =
     while True:
         conv = pacsv.ConvertOptions(include_columns=cols, column_types=num_types if mode == "numeric" else text_types,
                                     null_values=["", "NaN", "nan", "NA"], strings_can_be_null=True)
-        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=_block_size(path, chunk_rows)),
-                                parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-                                convert_options=conv)
         seen = 0
         try:
+            ropts = pacsv.ReadOptions(block_size=_block_size(path, chunk_rows), use_threads=False)
+            reader = pacsv.open_csv(path, read_options=ropts,
+                                    parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+                                    convert_options=conv)
             for batch in reader:
                 t = pa.Table.from_batches([batch])
                 if seen + t.num_rows <= done:
@@ -182,8 +189,11 @@ def iter_read(path: str, options: ReaderOptions | None = None, chunk_rows: int =
                 lost = {}
                 n_in = t.num_rows
                 if mode == "text":
-                    t, lost = _coerce_text(t, path, problems, cols, done)
+                    t, lost = _coerce_text(t, path, problems, cols, done, sorted(skipped))
                 done += n_in
+                if pending[0]:
+                    lost = {v: lost.get(v, 0) + pending[0] for v in present}
+                    pending[0] = 0
                 res = ReadResult(_rows(t, options) if t.num_rows else empty_rows(), list(problems), lost)
                 problems.clear()
                 yield res
@@ -194,7 +204,17 @@ def iter_read(path: str, options: ReaderOptions | None = None, chunk_rows: int =
             mode = "text"  # re-read from the first row not yet yielded, as text
 
 
-def _coerce_text(t: pa.Table, path: str, problems: list[Problem], cols: list[str], first_row: int):
+def _line_of(data_row: int, skipped: list[int]) -> int:
+    """1-based file line of the 0-based data row, given the (sorted) lines skipped as malformed."""
+    line = data_row + 2
+    for s in skipped:
+        if s <= line:
+            line += 1
+    return line
+
+
+def _coerce_text(t: pa.Table, path: str, problems: list[Problem], cols: list[str], first_row: int,
+                 skipped: list[int]):
     """Text block → numeric block; rows with a non-number in a used numeric column are dropped as Problems."""
     df = t.to_pandas()
     bad = np.zeros(len(df), bool)
@@ -206,7 +226,7 @@ def _coerce_text(t: pa.Table, path: str, problems: list[Problem], cols: list[str
         bad |= (s.notna() & (s.str.strip() != "") & num.isna()).to_numpy()
         df[c] = num.astype(float)
     for k in np.flatnonzero(bad):
-        problems.append(Problem(path, f"data row {first_row + k + 1}", "non-number in a used column"))
+        problems.append(Problem(path, f"line {_line_of(first_row + k, skipped)}", "non-number in a used column"))
     lost = {v: int(bad.sum()) for v, c in VARS.items() if c in cols} if bad.any() else {}
     return pa.Table.from_pandas(df[~bad].reset_index(drop=True), preserve_index=False), lost
 
