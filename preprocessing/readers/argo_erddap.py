@@ -98,7 +98,8 @@ def _read(ds, path, options) -> ReadResult:
                        np.char.add(np.char.add(cycle.astype(str), ":"), direction)).astype(object)
     profile = pd.factorize(cast)[0]
 
-    time = cf_times(_num(ds, "time", big_is_fill=False), getattr(ds.variables["time"], "units", "seconds since 1970-01-01T00:00:00Z"))
+    t_units = getattr(ds.variables["time"], "units", "seconds since 1970-01-01T00:00:00Z")
+    time = cf_times(_num(ds, "time", big_is_fill=False), t_units)
     lat, lon = _num(ds, "latitude"), _num(ds, "longitude")
     bad = np.isnat(time) | ~np.isfinite(lat) | ~np.isfinite(lon)
     for q in ("time_qc", "position_qc"):

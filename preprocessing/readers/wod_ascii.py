@@ -17,7 +17,7 @@ import pandas as pd
 from wodpy import wod
 
 from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
-from preprocessing.readers.wod_ragged import _convert
+from preprocessing.readers.wod_ragged import convert_units
 from preprocessing.units import pressure_from_depth
 
 SOURCE = "wod"
@@ -100,7 +100,7 @@ def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
     for v in per_var:
         vals, reasons, units = per_var[v]
         per_var[v] = (vals, np.where(pd.isna(reasons), "absent", reasons).astype(object), units)
-    _convert(rows, per_var, rows["pressure"].to_numpy(float), rows["lat"].to_numpy(float),
+    convert_units(rows, per_var, rows["pressure"].to_numpy(float), rows["lat"].to_numpy(float),
              rows["lon"].to_numpy(float))
     return ReadResult(rows=finish_rows(rows), problems=problems, lost_values=lost)
 

@@ -129,12 +129,12 @@ def _read(ds, path, options) -> ReadResult:
     df = pd.DataFrame({"cast_id": np.char.add("wod:", uid.astype(str))[cast_of_row].astype(object),
                        "time": pd.to_datetime(time[cast_of_row], utc=True), "lat": rlat, "lon": lon[cast_of_row],
                        "depth": z, "pressure": pressure})
-    _convert(df, per_var, pressure, rlat, lon[cast_of_row])
+    convert_units(df, per_var, pressure, rlat, lon[cast_of_row])
     rows = finish_rows(df) if len(df) else empty_rows()
     return ReadResult(rows=rows, problems=problems, lost_values=lost)
 
 
-def _convert(df, per_var, pressure, lat, lon) -> None:
+def convert_units(df, per_var, pressure, lat, lon) -> None:
     """Unit checks/conversions; writes value and reason columns into ``df``."""
     good = {v: np.where(per_var[v][1] == "", per_var[v][0], np.nan) if v in per_var else np.full(len(df), np.nan)
             for v in ("temperature", "salinity")}

@@ -31,7 +31,8 @@ def expected_good(path, param, good=("1", "2")):
         ds.set_auto_mask(False)
         if param not in ds.variables:
             return 0
-        bad = np.isin(_chars(ds["JULD_QC"][:]), ["3", "4", "9"]) | np.isin(_chars(ds["POSITION_QC"][:]), ["3", "4", "9"])
+        bad = (np.isin(_chars(ds["JULD_QC"][:]), ["3", "4", "9"])
+               | np.isin(_chars(ds["POSITION_QC"][:]), ["3", "4", "9"]))
         raw, rq = ds[param][:], _chars(ds[param + "_QC"][:])
         adj, aq = ds[param + "_ADJUSTED"][:], _chars(ds[param + "_ADJUSTED_QC"][:])
         n = 0
