@@ -71,11 +71,14 @@ def parse_text(text: str, file: str, options: ReaderOptions) -> ReadResult:
             nh = int(lines[i].split("=", 1)[1])
         except ValueError:
             raise ReaderError(file, "NUMBER_HEADERS is not an integer", f"line {i + 1}") from None
-        for ln in lines[i + 1:i + nh]:
-            if "=" in ln:
-                k, v = ln.split("=", 1)
-                header[k.strip().upper()] = v.strip()
-        i += nh
+        i += 1
+        # NUMBER_HEADERS counts itself; tolerate a miscount by reading every following KEY = VALUE line
+        while i < len(lines) and "=" in lines[i] and "," not in lines[i]:
+            k, v = lines[i].split("=", 1)
+            header[k.strip().upper()] = v.strip()
+            i += 1
+        if len(header) != nh - 1:
+            problems.append(Problem(file, "", f"NUMBER_HEADERS = {nh} but {len(header) + 1} header lines"))
     if i >= len(lines):
         raise ReaderError(file, "no column names line")
     raw_names = [c for c in lines[i].split(",")]
