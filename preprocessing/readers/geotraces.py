@@ -14,6 +14,8 @@ is converted with the in-situ density; any other unit → ``unknown_units``.
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from preprocessing import units as U
-from preprocessing.readers.base import ReaderError, ReaderOptions, ReadResult, finish_rows
+from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, finish_rows
 from preprocessing.readers.flags import flag_reasons, mark_bad_position, pick_first
 
 SOURCE = "geotraces"
@@ -112,12 +114,27 @@ def read(path: str, options: ReaderOptions | None = None) -> ReadResult:
     except OSError as e:
         raise ReaderError(path, f"cannot open ({e.strerror})") from None
     sep = "\t" if first.count("\t") > first.count(",") else ","
+    with open(path, "rb") as fh:
+        raw = fh.read().decode("utf-8", "replace").splitlines()
+    keep, problems, ncol, lost = [], [], None, 0
+    for k, line in enumerate(raw):
+        if not line.strip() or line.startswith("//"):
+            continue
+        nf = line.count(sep) + 1
+        if ncol is None:
+            ncol = nf
+        elif nf != ncol:   # a malformed line: reported, its values counted as lost, the rest read
+            problems.append(Problem(path, f"line {k + 1}", f"expected {ncol} fields, found {nf}"))
+            lost += 1
+            continue
+        keep.append(line)
+    if not keep:
+        raise ReaderError(path, "no header line")
     try:
-        df = pd.read_csv(path, sep=sep, comment=None, dtype=str, keep_default_na=False, header=None,
-                         skiprows=lambda k: False, engine="c", on_bad_lines="error")
-    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        df = pd.read_csv(io.StringIO("\n".join(keep)), sep=sep, dtype=str, keep_default_na=False, header=None,
+                         quoting=csv.QUOTE_NONE)
+    except pd.errors.ParserError as e:
         raise ReaderError(path, f"unreadable table ({str(e).splitlines()[0]})") from None
-    df = df[~df.iloc[:, 0].str.startswith("//")].reset_index(drop=True)
     names, df = list(df.iloc[0]), df.iloc[1:].reset_index(drop=True)
     df.columns = range(len(names))
     idx = {k: _meta(names, *p) for k, p in {
@@ -167,4 +184,5 @@ def read(path: str, options: ReaderOptions | None = None) -> ReadResult:
         if cands:
             v, r = pick_first(cands)
             out[var], out[var + "_reason"] = v, mark_bad_position(r, bad)
-    return ReadResult(finish_rows(pd.DataFrame(out)), [], {})
+    present = [v for v in CANDIDATES if v + "_reason" in out]
+    return ReadResult(finish_rows(pd.DataFrame(out)), problems, {v: lost for v in present} if lost else {})
