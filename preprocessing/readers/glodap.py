@@ -83,7 +83,8 @@ def _num(table: pa.Table, col: str, n: int) -> np.ndarray:
 def _times(t: pa.Table, n: int) -> np.ndarray:
     y, mo, d, h, mi = (_num(t, c, n) for c in TIME_COLS)
     ok = np.isfinite(y) & (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= 31)
-    h, mi = np.where(np.isfinite(h) & (h >= 0) & (h < 24), h, 0), np.where(np.isfinite(mi) & (mi >= 0) & (mi < 60), mi, 0)
+    h = np.where(np.isfinite(h) & (h >= 0) & (h < 24), h, 0)
+    mi = np.where(np.isfinite(mi) & (mi >= 0) & (mi < 60), mi, 0)
     months = np.where(ok, (y - 1970) * 12 + mo - 1, 0).astype("int64").astype("datetime64[M]")
     minutes = np.where(ok, (d - 1) * 1440 + h * 60 + mi, 0).astype("int64")
     out = months.astype("datetime64[m]") + minutes.astype("timedelta64[m]")
