@@ -1,0 +1,59 @@
+"""Dataset opens HDF5 lazily per process; the DataModule yields PyG batches with the batch contract."""
+import pickle
+
+import pytest
+import torch
+
+from oxygen_hpc.data import PartitionDataModule, PartitionDataset
+from preprocessing.partition import toy
+from preprocessing.partition.config import PartitionConfig
+from preprocessing.partition.pipeline import run
+
+FIELDS = {"x": 9, "meta": 9, "series": 11, "series_mask": 11, "nutrients": 2, "nutrients_mask": 2}
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    d = tmp_path_factory.mktemp("dm")
+    _, _, cov, store = toy.tiny_case(d, years=(2000, 2002), store_years=(1998, 2004))
+    out = d / "parts"
+    run(PartitionConfig(covariates=str(cov), out=str(out), zones_lon=2, zones_lat=2), str(store), workers=1,
+        progress=False)
+    return out
+
+
+def test_lazy_handles_and_pickle(root):
+    ds = PartitionDataset(root, years=[2001], zones=[0, 3], stage="validate", val_fold=0, test_fold=1)
+    assert len(ds) == 2 and ds.zones == [0, 3] and ds._files == {}
+    d = ds[1]
+    assert len(ds._files) == 1 and int(d.zone) == 3 and int(d.year) == 2001
+    clone = pickle.loads(pickle.dumps(ds))
+    assert clone._files == {}
+    assert torch.equal(clone[1].x, d.x)
+    ds._pid = -1                                   # as after a fork: handles are reopened, not shared
+    old = dict(ds._files)
+    ds[0]
+    assert all(ds._files[k] is not old[k] for k in ds._files)
+    ds.close()
+
+
+@pytest.mark.timeout(60)
+def test_datamodule_batches(root):
+    dm = PartitionDataModule(str(root), val_fold=0, test_fold=1, batch_size=3, num_workers=2,
+                             persistent_workers=False)
+    dm.setup()
+    n = 0
+    for b in dm.train_dataloader():
+        assert b.num_graphs <= 3 and b.zone.shape == (b.num_graphs,)
+        for k, w in FIELDS.items():
+            assert getattr(b, k).shape == (b.num_nodes, w), k
+        assert b.edge_index.dtype == torch.long and b.edge_index.max() < b.num_nodes
+        assert b.edge_attr.shape == (b.edge_index.shape[1], 7)
+        assert b.owned.dtype == torch.bool and b.cell.dtype == torch.long
+        assert not (b.obs_mask.bool() & b.y.isfinite()).any()
+        n += b.num_graphs
+    assert n == len(dm.datasets["fit"]) == 12
+    val = sum(b.num_graphs for b in dm.val_dataloader())
+    assert val == 12
+    dm.set_zone_weights({2: 5.0})
+    assert dm.train_sampler.zone_weights == {2: 5.0}
