@@ -3,10 +3,13 @@
 * Across sources: two casts of different sources within ``position_tol_deg``, ``time_tol_minutes`` whose oxygen
   levels match within ``depth_tol_m`` (at least ``min_shared_levels`` of the lower-priority cast's levels) are one
   cast; the lower-priority source's matching levels are rejected as ``duplicate``.
-* Within a source: the same ``cast_id`` in several files (an Argo profile in its R, BR and S files) — the file with
-  the most good values keeps it; the others' levels are rejected as ``duplicate``.
+* Within a source: the same ``cast_id`` in several files (an Argo profile in its R, BR and S files) — per variable,
+  the file that carries the most variables (an S-file merges core + B) keeps it, then the one with the most good
+  values of it; the other files' values of that variable are
+  rejected as ``duplicate`` (so a B-file's oxygen survives beside an R-file's temperature when no S-file exists).
 
-Result: per chunk, a list of (cast_id, depth) levels to reject. Casts within the time tolerance of a year boundary
+Result: per chunk, a list of ``(cast_id, depth | None, variable | None)`` to reject (None = every level / every
+variable). Casts within the time tolerance of a year boundary
 are compared with the neighbouring year's casts too (the year that owns the losing cast reports it).
 """
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from preprocessing.ingest.config import DuplicateConfig
+from preprocessing.schema import VARIABLES
 
 
 def _matched_depths(loser: list, winner: list, tol: float) -> list:
@@ -32,7 +36,7 @@ def _matched_depths(loser: list, winner: list, tol: float) -> list:
 def find_duplicates(casts: pd.DataFrame, year: int, cfg: DuplicateConfig) -> dict[str, list[tuple[str, float | None]]]:
     """``casts``: cast summaries of ``year`` (plus boundary casts of neighbouring years).
 
-    Returns chunk -> [(cast_id, depth)], depth None = every level of that cast."""
+    Returns chunk -> [(cast_id, depth | None, variable | None)]."""
     out: dict[str, list] = {}
     if casts.empty:
         return out
@@ -44,12 +48,16 @@ def find_duplicates(casts: pd.DataFrame, year: int, cfg: DuplicateConfig) -> dic
     # within a source: same cast id in several chunks
     same = casts[owns].groupby(["source", "cast_id"]).filter(lambda g: g["chunk"].nunique() > 1)
     for (_, cid), g in same.groupby(["source", "cast_id"], sort=True):
-        g = g.sort_values(["n_good", "chunk"], ascending=[False, True])
-        for chunk in g["chunk"].iloc[1:]:
-            out.setdefault(chunk, []).append((cid, None))
+        g = g.assign(n_vars=(g[[f"n_{v}" for v in VARIABLES]] > 0).sum(axis=1))
+        for v in VARIABLES:
+            g = g.assign(has=g[f"n_{v}"] > 0).sort_values(["has", "n_vars", f"n_{v}", "chunk"],
+                                                          ascending=[False, False, False, True])
+            for chunk in g["chunk"].iloc[1:]:
+                out.setdefault(chunk, []).append((cid, None, v))
 
     # across sources: KD-tree on scaled (lat, lon, time) with the Chebyshev metric
-    t_min = pd.to_datetime(casts["time"], utc=True).astype("int64").to_numpy() / 6e10
+    epoch = pd.Timestamp("1900-01-01", tz="UTC")
+    t_min = ((pd.to_datetime(casts["time"], utc=True) - epoch) / pd.Timedelta(minutes=1)).to_numpy(float)
     pts = np.column_stack([casts["lat"].to_numpy(float) / cfg.position_tol_deg,
                            casts["lon"].to_numpy(float) / cfg.position_tol_deg,
                            t_min / cfg.time_tol_minutes])
@@ -70,21 +78,29 @@ def find_duplicates(casts: pd.DataFrame, year: int, cfg: DuplicateConfig) -> dic
         ld = list(ld) if ld is not None else []
         matched = _matched_depths(ld, list(casts["depths"][win] or []), cfg.depth_tol_m)
         if ld and len(matched) >= cfg.min_shared_levels * len(ld):
-            out.setdefault(casts["chunk"][lose], []).extend((casts["cast_id"][lose], d) for d in matched)
-    return {k: sorted(set(v), key=lambda t: (t[0], -1.0 if t[1] is None else t[1])) for k, v in sorted(out.items())}
+            out.setdefault(casts["chunk"][lose], []).extend((casts["cast_id"][lose], d, None) for d in matched)
+    return {k: sorted(set(v), key=sort_key) for k, v in sorted(out.items())}
 
 
-def mark_duplicates(rows: pd.DataFrame, levels: list, depth_tol: float) -> np.ndarray:
-    """Boolean mask of ``rows`` (reader rows) that belong to the duplicate levels ``[(cast_id, depth|None)]``."""
-    mask = np.zeros(len(rows), bool)
+def sort_key(t):
+    return (t[0], -1.0 if t[1] is None else t[1], t[2] or "")
+
+
+def mark_duplicates(rows: pd.DataFrame, levels: list, depth_tol: float) -> dict[str, np.ndarray]:
+    """Per variable, a boolean mask of ``rows`` (reader rows) hit by ``[(cast_id, depth|None, variable|None)]``."""
+    masks = {v: np.zeros(len(rows), bool) for v in VARIABLES}
     if not levels:
-        return mask
-    whole = {c for c, d in levels if d is None}
+        return masks
     cast = rows["cast_id"].to_numpy(object)
-    mask |= np.isin(cast, list(whole)) if whole else False
-    lv = pd.DataFrame([(c, d) for c, d in levels if d is not None], columns=["cast_id", "dup_depth"])
+    for v in VARIABLES:
+        whole = {c for c, d, var in levels if d is None and var in (None, v)}
+        if whole:
+            masks[v] |= np.isin(cast, list(whole))
+    lv = pd.DataFrame([(c, d) for c, d, _ in levels if d is not None], columns=["cast_id", "dup_depth"])
     if len(lv):
         r = pd.DataFrame({"cast_id": cast, "depth": rows["depth"].to_numpy(float), "row": np.arange(len(rows))})
         m = r.merge(lv, on="cast_id", how="inner")
-        mask[m.loc[(m["depth"] - m["dup_depth"]).abs() <= depth_tol, "row"].to_numpy()] = True
-    return mask
+        hit = m.loc[(m["depth"] - m["dup_depth"]).abs() <= depth_tol, "row"].to_numpy()
+        for v in VARIABLES:
+            masks[v][hit] = True
+    return masks

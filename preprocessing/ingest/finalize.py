@@ -66,7 +66,7 @@ def finalize_chunk(store: str, rec: dict, dup_levels: list, depth_tol: float) ->
     for v in VARIABLES:
         rc = v + REASON_SUFFIX
         reason = rows[rc].to_numpy(object).copy()
-        reason[dup & (reason == "")] = REASON_DUPLICATE
+        reason[dup[v] & (reason == "")] = REASON_DUPLICATE
         present = reason != "absent"
         good = reason == ""
         accepted_any |= good

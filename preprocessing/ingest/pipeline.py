@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from preprocessing.cluster import open_client
 from preprocessing.ingest.config import IngestConfig
-from preprocessing.ingest.dedup import find_duplicates
+from preprocessing.ingest.dedup import find_duplicates, sort_key
 from preprocessing.ingest.discover import discover
 from preprocessing.ingest.finalize import decisions_digest, finalize_chunk
 from preprocessing.ingest.report import build_report
@@ -75,7 +75,7 @@ def run_ingest(cfg: IngestConfig, store: str, cluster: str | None = None, worker
                 decisions.setdefault(chunk, []).extend(levels)
         todo, results = [], {}
         for r in ok:
-            levels = sorted(decisions.get(r["chunk"], []), key=lambda t: (t[0], -1.0 if t[1] is None else t[1]))
+            levels = sorted(decisions.get(r["chunk"], []), key=sort_key)
             digest = decisions_digest([r["config_digest"], levels])
             prev = state["chunks"].get(r["chunk"])
             if prev and prev["digest"] == digest and all((Path(store) / p).exists() for p in prev["files"]):

@@ -52,11 +52,13 @@ def _iter_frames(mod, path: str, cfg: IngestConfig):
 def cast_summary(rows: pd.DataFrame, source: str, chunk: str) -> pd.DataFrame:
     """One row per cast: position, time, and the depths at which it carries an oxygen entry."""
     has_ox = rows["oxygen" + REASON_SUFFIX].to_numpy(object) != "absent"
-    n_good = (rows[[v + REASON_SUFFIX for v in VARIABLES]].to_numpy(object) == "").sum(axis=1)
     df = pd.DataFrame({"cast_id": rows["cast_id"], "time": rows["time"], "lat": rows["lat"], "lon": rows["lon"],
-                       "depth": rows["depth"].where(has_ox), "n_good": n_good})
+                       "depth": rows["depth"].where(has_ox)})
+    for v in VARIABLES:
+        df[f"n_{v}"] = (rows[v + REASON_SUFFIX].to_numpy(object) == "").astype(np.int64)
     g = df.groupby("cast_id", sort=True)
-    out = g.agg(time=("time", "first"), lat=("lat", "first"), lon=("lon", "first"), n_good=("n_good", "sum"))
+    out = g.agg(time=("time", "first"), lat=("lat", "first"), lon=("lon", "first"),
+                **{f"n_{v}": (f"n_{v}", "sum") for v in VARIABLES})
     out["depths"] = g["depth"].agg(lambda s: np.sort(s.dropna().to_numpy(float)).tolist())
     out = out.reset_index()
     out["source"] = source
@@ -122,7 +124,7 @@ def stage_file(f: InputFile, store: str, cfg: IngestConfig) -> dict:
         os.replace(tmp_data, data_p)
         cs = pd.concat(casts, ignore_index=True) if casts else pd.DataFrame(
             {"cast_id": [], "time": pd.Series([], dtype="datetime64[ns, UTC]"), "lat": [], "lon": [],
-             "n_good": [], "depths": [], "source": [], "chunk": []})
+             **{f"n_{v}": [] for v in VARIABLES}, "depths": [], "source": [], "chunk": []})
         cs.to_parquet(casts_p, index=False)
     elif tmp_data.exists():
         tmp_data.unlink()
