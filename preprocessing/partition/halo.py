@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from preprocessing.grid import GridSpec
-from preprocessing.partition.graph import Topology
+from preprocessing.partition.graph import Topology, edge_features
 
 
 @dataclass
@@ -21,6 +21,7 @@ class ZonePart:
     n_owned: int
     edges: np.ndarray      # [E] int64 positions in the topology's edge arrays
     edge_index: np.ndarray  # [2, E] int32 local indices (source, target)
+    edge_attr: np.ndarray | None = None  # [E, D] float32 (static: computed once per run)
 
 
 def node_zones(grid: GridSpec, topo: Topology) -> np.ndarray:
@@ -61,5 +62,6 @@ def zone_parts(grid: GridSpec, topo: Topology, hops: int) -> list[ZonePart]:
         local[nodes] = np.arange(len(nodes))
         keep = np.flatnonzero((local[topo.src] >= 0) & (local[topo.dst] >= 0))
         ei = np.stack([local[topo.src[keep]], local[topo.dst[keep]]]).astype(np.int32)
-        parts.append(ZonePart(z, nodes.astype(np.int32), len(owned), keep, ei))
+        attr = edge_features(grid, topo.cells[topo.src[keep]], topo.cells[topo.dst[keep]], topo.etype[keep])
+        parts.append(ZonePart(z, nodes.astype(np.int32), len(owned), keep, ei, attr))
     return parts

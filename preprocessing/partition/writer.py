@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import resource
+import time
 from pathlib import Path
 
 import h5py
@@ -36,6 +37,13 @@ def sha256_file(path, chunk: int = 1 << 22) -> str:
 
 
 def peak_rss_bytes() -> int:
+    """Peak resident memory of this process (VmHWM: unlike ru_maxrss it is not inherited across fork/exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
@@ -83,6 +91,7 @@ def write_year(out_dir: str, year: int, grid: GridSpec, cov_path: str, t_index: 
                bottom: np.ndarray, topo: Topology, parts: list[ZonePart] | None, cfg: PartitionConfig,
                binned_list: list[BinnedYear]) -> dict:
     """Write ``year=YYYY.h5``; returns the manifest record of the file and its partitions."""
+    t0 = time.perf_counter()
     binned = {b.year: b for b in binned_list}
     T, S = feat.read_year(cov_path, t_index)
     obs = node_observations(grid, cfg, topo.cells, year, binned)
@@ -113,8 +122,8 @@ def write_year(out_dir: str, year: int, grid: GridSpec, cov_path: str, t_index: 
                 "cell": cells.astype(np.int64),
                 "owned": owned,
                 "edge_index": p.edge_index,
-                "edge_attr": edge_features(grid, topo.cells[topo.src[p.edges]], topo.cells[topo.dst[p.edges]],
-                                           topo.etype[p.edges]),
+                "edge_attr": p.edge_attr if p.edge_attr is not None else edge_features(
+                    grid, topo.cells[topo.src[p.edges]], topo.cells[topo.dst[p.edges]], topo.etype[p.edges]),
                 "y_std": obs["y_std"][nodes],
             }
             for name in schema.PARTITION_DATASETS + EXTRA_DATASETS:
@@ -129,4 +138,4 @@ def write_year(out_dir: str, year: int, grid: GridSpec, cov_path: str, t_index: 
     return {"year": int(year), "file": final.name, "sha256": sha, "bytes": int(size),
             "n_obs_rows": int(b.n_rows if b else 0), "n_obs_used": int(b.n_used if b else 0),
             "partitions": records, "n_nodes_total": int(sum(r["n_nodes"] for r in records)),
-            "peak_rss": peak_rss_bytes(), "pid": os.getpid()}
+            "peak_rss": peak_rss_bytes(), "pid": os.getpid(), "seconds": time.perf_counter() - t0}
