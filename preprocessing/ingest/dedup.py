@@ -22,6 +22,10 @@ from preprocessing.ingest.config import DuplicateConfig
 from preprocessing.schema import VARIABLES
 
 
+def _as_list(depths) -> list:
+    return [] if depths is None else [float(d) for d in depths]
+
+
 def _matched_depths(loser: list, winner: list, tol: float) -> list:
     if not loser or not winner:
         return []
@@ -74,9 +78,8 @@ def find_duplicates(casts: pd.DataFrame, year: int, cfg: DuplicateConfig) -> dic
         win, lose = (a, b) if (pa_, casts["chunk"][a]) < (pb, casts["chunk"][b]) else (b, a)
         if not owns[lose]:
             continue
-        ld = casts["depths"][lose]
-        ld = list(ld) if ld is not None else []
-        matched = _matched_depths(ld, list(casts["depths"][win] or []), cfg.depth_tol_m)
+        ld = _as_list(casts["depths"][lose])
+        matched = _matched_depths(ld, _as_list(casts["depths"][win]), cfg.depth_tol_m)
         if ld and len(matched) >= cfg.min_shared_levels * len(ld):
             out.setdefault(casts["chunk"][lose], []).extend((casts["cast_id"][lose], d, None) for d in matched)
     return {k: sorted(set(v), key=sort_key) for k, v in sorted(out.items())}

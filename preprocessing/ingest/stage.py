@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from preprocessing.ingest.config import IngestConfig
-from preprocessing.ingest.discover import InputFile, route
+from preprocessing.ingest.discover import READERS, InputFile, reader_module, route
 from preprocessing.ingest.qc import apply_qc
 from preprocessing.readers.base import REASON_SUFFIX, ReaderError
 from preprocessing.schema import VARIABLES
@@ -66,6 +66,20 @@ def cast_summary(rows: pd.DataFrame, source: str, chunk: str) -> pd.DataFrame:
     return out
 
 
+def unrecognised(source: str, path: str, cfg: IngestConfig) -> str:
+    """No reader claims the file: say what each reader of the source finds wrong with it."""
+    why = []
+    for name in READERS[source]:
+        try:
+            reader_module(name).read(path, cfg.readers)
+            why.append(f"{name}: reads but does not claim it")
+        except ReaderError as e:
+            why.append(f"{name}: {e.problem.message}")
+        except Exception as e:
+            why.append(f"{name}: {type(e).__name__}: {e}")
+    return f"{path}: not readable as any {source} format ({'; '.join(why)})"
+
+
 def config_digest(cfg: IngestConfig) -> str:
     """What changes a file's staged content besides its bytes: reader options, QC settings, this code's version."""
     from preprocessing.config import to_dict
@@ -89,7 +103,7 @@ def stage_file(f: InputFile, store: str, cfg: IngestConfig) -> dict:
            "problems": [], "lost_values": {}, "skipped": False}
     mod = route(f.source, f.path)
     if mod is None:
-        rec.update(status="failed", error=f"{f.path}: no {f.source} reader recognises this file")
+        rec.update(status="failed", error=unrecognised(f.source, f.path, cfg))
         _atomic_write_json(meta_p, rec)
         return rec
     rec["reader"] = mod.__name__.rsplit(".", 1)[-1]
