@@ -92,3 +92,22 @@ def test_halo_is_exactly_k_hops(case, hops):
         local = set(zip(cells[p.edge_index[0]].tolist(), cells[p.edge_index[1]].tolist()))
         held = set(cells.tolist())
         assert local == {(s, d) for s, d in edges if s in held and d in held}
+
+
+def test_hub_edges_same_level_within_radius(case):
+    from preprocessing.partition.graph import HUB, great_circle_km, hub_edges
+
+    g, _, topo = case
+    k, j, i = g.unravel(topo.cells)
+    observed = np.zeros(topo.n_nodes, bool)
+    observed[np.flatnonzero(k == 0)[:3]] = True
+    s, d, t = hub_edges(g, topo, observed, radius_km=4000.0, max_per_node=2)
+    assert len(s) > 0 and np.all(t == HUB)
+    assert observed[s].all() and not observed[d].any()
+    assert np.all(k[s] == k[d])
+    dist = great_circle_km(g.lat[j[s]], g.lon[i[s]], g.lat[j[d]], g.lon[i[d]])
+    assert np.all(dist <= 4000.0 + 1e-6)
+    assert np.bincount(d, minlength=topo.n_nodes).max() <= 2
+    both = topo.with_edges(s, d, t)
+    assert len(both.src) == len(topo.src) + len(s)
+    assert np.all(np.diff(both.dst.astype(np.int64) * 10**6 + both.src) >= 0)
