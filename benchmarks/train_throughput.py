@@ -1,0 +1,180 @@
+"""Training-step throughput of OxyGenerator on one synthetic zone-year partition (CPU, 1 process and DDP).
+
+A partition the size of one zone-year at 1° × 33 levels (default 45,000 nodes, 300,000 edges, ~3 % labelled
+nodes) runs full training steps: full-graph forward, MSE on the labelled nodes, the chemistry regulariser's
+double back-propagation (∂ŷ/∂nutrients with create_graph=True, then backward through it) and an Adam step.
+Prints labelled nodes/s, total nodes/s and peak RSS, for one process and for DDP (gloo, spawn), each rank
+running its own partition with ``threads / procs`` threads, and the speed-up.
+
+    .venv/bin/python benchmarks/train_throughput.py                 # 1 process, then 2 DDP processes
+    .venv/bin/python benchmarks/train_throughput.py --procs 1 --steps 5 --affine full
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch_geometric.data import Data
+
+from oxygen_hpc.models.oxygenerator import OxyGenerator
+from oxygen_hpc.training.losses import redfield_slope, regularised_loss
+
+
+def synthetic_partition(nodes: int, edges: int, labelled: float, features: int, meta: int, edge_features: int,
+                        seed: int) -> Data:
+    """A grid-like graph: 33 levels of a square lat-lon patch, horizontal + vertical edges, then random
+    'hub' edges from labelled nodes up to ``edges``; DO a smooth function of the features."""
+    g = torch.Generator().manual_seed(seed)
+    levels = 33
+    side = max(2, int(round((nodes / levels) ** 0.5)))
+    n = nodes
+    idx = torch.arange(n)
+    k, rem = idx // (side * side), idx % (side * side)
+    j, i = rem // side, rem % side
+    src, dst = [], []
+    for di, dj, dk in ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1)):
+        ii, jj, kk = i + di, j + dj, k + dk
+        ok = (ii >= 0) & (ii < side) & (jj >= 0) & (jj < side) & (kk >= 0)
+        nb = (kk * side + jj) * side + ii
+        ok &= nb < n
+        src.append(nb[ok])
+        dst.append(idx[ok])
+    src_t, dst_t = torch.cat(src), torch.cat(dst)
+    y_mask = torch.rand(n, generator=g) < labelled
+    extra = edges - src_t.numel()
+    if extra > 0:
+        lab = idx[y_mask]
+        src_t = torch.cat([src_t, lab[torch.randint(0, lab.numel(), (extra,), generator=g)]])
+        dst_t = torch.cat([dst_t, torch.randint(0, n, (extra,), generator=g)])
+    edge_index = torch.stack([src_t, dst_t])[:, :edges]
+    x = torch.randn(n, features, generator=g)
+    y = 170 + 60 * torch.tanh(x[:, 0]) - 30 * x[:, 1] * (k.float() / levels)
+    nut_mask = (y_mask & (torch.rand(n, generator=g) < 0.5)).float().unsqueeze(-1).expand(n, 2).contiguous()
+    series_mask = (torch.rand(n, 11, generator=g) < labelled).float()  # each other year observed like this one
+    series_mask[:, 5] = 0
+    series = ((y - 170) / 80).unsqueeze(-1) * series_mask
+    return Data(
+        x=x, meta=torch.randn(n, meta, generator=g), series=series, series_mask=series_mask,
+        nutrients=-((y - 170) / 80).unsqueeze(-1).expand(n, 2) * nut_mask, nutrients_mask=nut_mask,
+        obs=torch.zeros(n), obs_mask=torch.zeros(n), y=torch.where(y_mask, y, torch.full_like(y, float("nan"))),
+        owned=torch.ones(n, dtype=torch.bool), edge_index=edge_index,
+        edge_attr=torch.randn(edge_index.shape[1], edge_features, generator=g), cell=idx,
+        zone=torch.tensor([0]), year=torch.tensor([2000]))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process (VmHWM: unlike ru_maxrss it is not inherited across spawn)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_steps(rank: int, world: int, args: argparse.Namespace, result: dict) -> None:
+    torch.set_num_threads(max(1, args.threads // world))
+    torch.manual_seed(0)
+    if world > 1:
+        os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+        os.environ.setdefault("MASTER_PORT", str(args.port))
+        dist.init_process_group("gloo", rank=rank, world_size=world)
+    data = synthetic_partition(args.nodes, args.edges, args.labelled, 10, 8, 5, seed=1000 + rank)
+    model = OxyGenerator(10, 8, 5, hidden=args.hidden, layers=args.layers, affine=args.affine, rank=args.rank,
+                         temporal=not args.no_temporal)
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model)
+        model.target_std = model.module.target_std
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    anchor = redfield_slope(0.8, 80.0)
+    rss_setup = peak_rss_mb()
+    labelled = int(torch.isfinite(data.y).sum())
+    times = []
+    for step in range(args.warmup + args.steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss, parts = regularised_loss(model, data, lam=args.lam, redfield_anchor=anchor)
+        loss.backward()
+        opt.step()
+        if world > 1:
+            dist.barrier()
+        if step >= args.warmup:
+            times.append(time.perf_counter() - t0)
+    step_s = sorted(times)[len(times) // 2]
+    out = {"step_s": step_s, "labelled": labelled, "nodes": data.num_nodes, "rss_mb": peak_rss_mb(),
+           "rss_setup_mb": rss_setup, "loss": float(loss.detach())}
+    if world > 1:
+        gathered = [None] * world
+        dist.all_gather_object(gathered, out)
+        dist.destroy_process_group()
+        if rank == 0:
+            result.update({"ranks": gathered})
+    else:
+        result.update({"ranks": [out]})
+
+
+def _spawned(rank: int, world: int, args: argparse.Namespace, queue) -> None:
+    result: dict = {}
+    run_steps(rank, world, args, result)
+    if rank == 0:
+        queue.put(result)
+
+
+def report(world: int, result: dict, threads: int) -> float:
+    ranks = result["ranks"]
+    step_s = max(r["step_s"] for r in ranks)
+    labelled = sum(r["labelled"] for r in ranks)
+    nodes = sum(r["nodes"] for r in ranks)
+    print(f"[{world} process{'es' if world > 1 else ''}, {max(1, threads // world)} thread(s) each] "
+          f"median step {step_s:.3f} s | labelled nodes/s {labelled / step_s:,.0f} | total nodes/s "
+          f"{nodes / step_s:,.0f} | peak RSS per process {max(r['rss_mb'] for r in ranks):,.0f} MB "
+          f"(after setup {max(r['rss_setup_mb'] for r in ranks):,.0f} MB) | loss {ranks[0]['loss']:.3f}")
+    return labelled / step_s
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--nodes", type=int, default=45_000)
+    p.add_argument("--edges", type=int, default=300_000)
+    p.add_argument("--labelled", type=float, default=0.03)
+    p.add_argument("--hidden", type=int, default=32)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--rank", type=int, default=4)
+    p.add_argument("--affine", default="lowrank", choices=["lowrank", "full", "diag"])
+    p.add_argument("--no-temporal", action="store_true")
+    p.add_argument("--lam", type=float, default=1.0)
+    p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--procs", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--port", type=int, default=29533)
+    args = p.parse_args(argv)
+    print(f"partition: {args.nodes:,} nodes, {args.edges:,} edges, {args.labelled:.0%} labelled | OxyGenerator "
+          f"hidden={args.hidden} layers={args.layers} affine={args.affine} rank={args.rank} "
+          f"temporal={not args.no_temporal} | lambda={args.lam} | {args.threads} threads")
+    rates = {}
+    for world in args.procs:
+        if world == 1:
+            result: dict = {}
+            run_steps(0, 1, args, result)
+        else:
+            ctx = mp.get_context("spawn")
+            queue = ctx.SimpleQueue()
+            mp.spawn(_spawned, args=(world, args, queue), nprocs=world, join=True)
+            result = queue.get()
+        rates[world] = report(world, result, args.threads)
+    if 1 in rates:
+        for world, rate in rates.items():
+            if world > 1:
+                print(f"DDP speed-up with {world} processes: {rate / rates[1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
