@@ -16,6 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = Path(os.environ.get("OXYGEN_HPC_SLURM_DIR", "/tmp/oxygen-hpc-slurm"))
+# pytest puts tests/ on sys.path for this file, where tests/oxygen_hpc would pass for a namespace package; with the
+# repository root on sys.path too, `import oxygen_hpc` finds the real package also under a bare `pytest`.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 def _alive(pid: int) -> bool:
