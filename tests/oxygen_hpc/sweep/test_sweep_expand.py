@@ -128,3 +128,15 @@ def test_wandb_mode_creates_one_sweep_and_agent_tasks(tmp_path):
     assert wb["command"] == ["oxygen-hpc", "fit", "--config", str(tmp_path / "base.yaml"), "${args}"]
     assert data["mode"] == "wandb" and data["n"] == 3
     assert all(t["argv"] == ["wandb", "agent", "--count", "1", "team/oxy/abc123"] for t in data["tasks"])
+
+
+@pytest.mark.parametrize("name, n", [("tiny_grid", 4), ("oxygenerator_random", 24), ("ablation_zoning", 36)])
+def test_shipped_sweep_specs_expand(name, n):
+    from pathlib import Path
+
+    from oxygen_hpc.sweep.expand import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[3] / "configs" / "sweeps" / f"{name}.yaml")
+    runs = expand(spec)
+    assert len(runs) == n and len({json.dumps(r, sort_keys=True) for r in runs}) == n
+    assert spec["metric"] == {"name": "val/rmse", "goal": "minimize"}
