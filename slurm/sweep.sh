@@ -4,12 +4,13 @@
 # The task's command is an argv list in $SWEEP_DIR/sweep.json; `run-task` executes it without a shell and records
 # its exit status in DIR/runs/<i>/sweep_status.json. Resources: add sbatch flags after `--` on the sweep command
 # line or in the spec's `sbatch:` list (e.g. --gpus-per-node=1 --cpus-per-task=8 --time=04:00:00).
+# B:SIGUSR1 goes to this batch step (run-task, exec'd below), which forwards it to the program (Lightning requeue).
 #SBATCH --job-name=sweep
 #SBATCH --ntasks=1
 #SBATCH --cpus-per-task=1
 #SBATCH --requeue
 #SBATCH --open-mode=append
-#SBATCH --signal=SIGUSR1@90
+#SBATCH --signal=B:SIGUSR1@90
 set -euo pipefail
 : "${SWEEP_DIR:?SWEEP_DIR is not set (submit with: oxygen-hpc sweep SPEC --submit)}"
 : "${SLURM_ARRAY_TASK_ID:?not an array task (submit with sbatch --array=...)}"
