@@ -4,6 +4,15 @@ import torch
 from oxygen_hpc.nn import FeatureEncoder, TemporalEncoder, ZoneAffineTable, ZoneHypernetwork, affine_param_size
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # 2 shared cores: intra-op threads only spin against the other test processes
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def test_feature_encoder_shape_and_twice_differentiable():
     enc = FeatureEncoder(5, hidden=8, layers=3)
     x = torch.randn(4, 5, requires_grad=True)
