@@ -219,8 +219,12 @@ def run_task(sweep_dir: str | Path, index: int) -> int:
                 ended=time.time(), **info)
         print(f"sweep task {index}: cannot run {argv[0]!r}: {e.strerror}", file=sys.stderr)
         return 127
-    for sig in (signal.SIGUSR1, signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda s, _f: child.send_signal(s))
-    rc = child.wait()
+    sigs = (signal.SIGUSR1, signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, lambda s, _f: child.send_signal(s)) for sig in sigs}
+    try:
+        rc = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     _status(run_dir, state="completed" if rc == 0 else "failed", exit_code=rc, ended=time.time(), **info)
     return rc

@@ -96,3 +96,34 @@ def test_hostile_values_arrive_verbatim_through_a_real_array(tmp_path):
         assert json.loads((out / "runs" / str(i) / "metrics.json").read_text())["val/rmse"] == 0.5
     assert list(marks.iterdir()) == [] and not list(tmp_path.rglob("PWNED*"))
     assert not any(Path(p).exists() for p in ("PWNED_dir", "/tmp/PWNED_x", "/tmp/PWNED_y"))
+
+
+WAITER = """import json, pathlib, signal, sys, time, yaml
+cfg = yaml.safe_load(open(sys.argv[sys.argv.index("--config") + 1]))
+root = pathlib.Path(cfg["trainer"]["default_root_dir"]); root.mkdir(parents=True, exist_ok=True)
+got = []
+signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
+(root / "ready").write_text("")
+deadline = time.time() + 60
+while not got and time.time() < deadline:
+    time.sleep(0.05)
+(root / "metrics.json").write_text(json.dumps({"val/rmse": 1.0, "sigusr1": len(got)}))
+"""
+
+
+def test_sigusr1_to_the_batch_step_reaches_the_program(tmp_path):
+    """What Slurm's --signal=B:SIGUSR1@90 does before the time limit: Lightning in the program must see it."""
+    (tmp_path / "prog.py").write_text(WAITER)
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump({
+        "method": "grid", "program": str(tmp_path / "prog.py"), "metric": {"name": "val/rmse"},
+        "parameters": {"x": {"values": [1]}}}))
+    out = tmp_path / "sw"
+    assert cli.main([str(tmp_path / "spec.yaml"), "--dir", str(out), "--submit"]) == 0
+    job = _job_id(out)
+    deadline = time.monotonic() + 60
+    while not (out / "runs" / "0" / "ready").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    subprocess.run(["scancel", "--batch", "--signal=USR1", f"{job}_0"], check=True)
+    _wait(job, 90)
+    assert json.loads((out / "runs" / "0" / "metrics.json").read_text())["sigusr1"] == 1
+    assert json.loads((out / "runs" / "0" / "sweep_status.json").read_text())["state"] == "completed"
