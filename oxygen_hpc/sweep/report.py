@@ -117,6 +117,8 @@ def report(sweep_dir: str | Path) -> str:
     summary = f"sweep {data['name']}: {data['n']} runs, " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
     if m.get("name"):
         summary += f"; ranked by {m['name']} ({m.get('goal', 'minimize')})"
+    if data.get("mode") == "wandb":
+        summary += f"; W&B sweep {data['wandb']['path']}: metrics are on the W&B server, states here are the agents'"
     md = [f"# Sweep `{data['name']}`", "", summary, "", "| " + " | ".join(map(_md_escape, header)) + " |",
           "|" + "---|" * len(header)]
     md += ["| " + " | ".join(map(_md_escape, r)) + " |" for r in body]
