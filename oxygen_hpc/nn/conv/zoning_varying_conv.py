@@ -7,6 +7,7 @@ from torch import Tensor, nn
 
 from oxygen_hpc.nn.affine import affine_param_size, apply_node_affine
 from oxygen_hpc.nn.edge_weight import SoftmaxEdgeWeight
+from oxygen_hpc.nn.weighted_aggregate import weighted_aggregate
 
 
 class ZoningVaryingConv(nn.Module):
@@ -58,8 +59,7 @@ class ZoningVaryingConv(nn.Module):
         n = h.shape[0]
         src, dst = edge_index[0], edge_index[1]
         w = self.edge_weight(edge_attr, edge_index, n).to(h.dtype)
-        msg = h.index_select(0, src) * w.unsqueeze(-1)
-        return h.new_zeros(n, h.shape[1]).index_add(0, dst, msg)
+        return weighted_aggregate(h, w, src, dst, n)
 
     def forward(self, h: Tensor, edge_index: Tensor, edge_attr: Optional[Tensor], affine_params: Tensor) -> Tensor:
         if affine_params.shape != (h.shape[0], self.param_size):
