@@ -3,7 +3,8 @@
 - T: surface temperature falling with latitude, a thermocline (e-folding 200–500 m) to ~1–2 °C deep water,
   warming after ``warming_start`` (surface-intensified), ENSO-like anomalies in the eastern tropical Pacific.
 - S: subtropical salinity maxima, fresher subpolar surface, saltier Atlantic, 34.7 at depth.
-- DO = solubility (gsw O2sol, via ``preprocessing.units.oxygen_solubility``) − AOU, floored smoothly above 0.
+- DO = solubility (gsw O2sol, via ``preprocessing.units.oxygen_solubility``; south of 86°S, where gsw has no
+  absolute-salinity anomaly, evaluated at 86°S) − AOU, floored smoothly above 0.
   AOU: older (Pacific/Indian) deep water holds more utilisation, ventilated subtropical gyres less, a tropical
   thermocline maximum, growth after ``warming_start`` (deoxygenation) and five OMZs (ETNP, ETSP, ETNA, Arabian
   Sea, Bay of Bengal; ~100–1000 m) that intensify and widen over the century; ENSO weakens the Pacific OMZs.
@@ -19,6 +20,8 @@ import numpy as np
 from preprocessing import units
 from preprocessing.grid import GridSpec
 from preprocessing.synthetic.config import PhysicsConfig
+
+GSW_MIN_LAT = -86.0   # gsw.SA_from_SP (absolute-salinity anomaly table) is NaN further south
 
 # (name, lat, lon, lat scale, lon scale, AOU amplitude µmol/kg, ENSO-sensitive)
 OMZS = (
@@ -102,7 +105,7 @@ class Ocean:
         t = self.temperature(lat, lon, z, year)
         s = self.salinity(lat, lon, z)
         p = units.pressure_from_depth(z, lat)
-        sol = units.oxygen_solubility(s, t, p, lat, lon)
+        sol = units.oxygen_solubility(s, t, p, np.maximum(lat, GSW_MIN_LAT), lon)   # defined at any latitude
         raw = sol - self.aou(lat, lon, z, year)
         with np.errstate(invalid="ignore"):
             o2 = 0.5 + 3.0 * np.logaddexp(0.0, (raw - 0.5) / 3.0)   # smooth floor: >= 0.5 everywhere

@@ -7,6 +7,9 @@ oxygen; the rest are T/S casts). WOD positions are biased to the northern hemisp
 early on and concentrated on a static, seeded set of favoured columns (history revisits the same places).
 Levels sit near the grid's standard depths (jittered, always binning to the same level), above the bottom.
 Values = truth at the exact position + noise, rounded to the precision the formats carry.
+No observation lies south of ``MIN_OBS_LAT`` (85.9°S): TEOS-10 (gsw) has no absolute-salinity anomaly south of
+86°S, so solubility and density — hence a cast's oxygen, the ml/l conversion and ingest's supersaturation check —
+would be NaN there (and no real cast exists there); columns reaching further south are sampled north of it only.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from preprocessing.synthetic.ocean import Ocean
 WOD, CCHDO, ARGO, GLODAP, GEOTRACES = 0, 1, 2, 3, 4
 SOURCE_NAMES = ("wod", "cchdo", "argo", "glodap", "geotraces")
 VALUE_KEYS = ("temperature", "salinity", "oxygen", "phosphate", "nitrate", "silicate")
+MIN_OBS_LAT = -85.9   # gsw.SA_from_SP is NaN south of 86°S; margin for duplicate jitter and 4-decimal rounding
 SHIPS = ("33RO", "318M", "49NZ", "06AQ", "74DI", "35A3", "64PE", "09AR", "29HE", "90KD")
 
 
@@ -77,9 +81,15 @@ class Sampler:
         lanes = (np.exp(-((lat - 45) / 7) ** 2) * ((lon > -75) & (lon < 0))
                  + np.exp(-((lat - 35) / 7) ** 2) * ((lon > 130) | (lon < -120)))
         w = self.favour * (1 + 2 * coast + e * (4 * (lat > 0) + 8 * coast + 6 * lanes)) * (1 - 0.9 * e * (lat < -40))
-        pick = rng.choice(len(self.cols), size=n, p=w / w.sum())
         r = self.g.resolution_deg
-        la = -90 + (self.cols[pick, 0] + rng.uniform(0.02, 0.98, n)) * r
+        south = -90 + self.cols[:, 0] * r
+        north = south + r
+        w = w * (north > MIN_OBS_LAT + 0.1)   # a column wholly south of MIN_OBS_LAT is never observed
+        pick = rng.choice(len(self.cols), size=n, p=w / w.sum())
+        u = rng.uniform(0.02, 0.98, n)
+        la = -90 + (self.cols[pick, 0] + u) * r
+        cut = south[pick] < MIN_OBS_LAT           # only the part of the column north of MIN_OBS_LAT
+        la[cut] = MIN_OBS_LAT + u[cut] * (north[pick][cut] - MIN_OBS_LAT)
         lo = -180 + (self.cols[pick, 1] + rng.uniform(0.02, 0.98, n)) * r
         return la, lo
 

@@ -1,7 +1,8 @@
 """GEOTRACES IDP ODV-spreadsheet CSV, one file per section: ``geotraces/<SECTION>.csv``.
 
 Columns as the IDP export (``NAME [unit]``, each value followed by a ``QV:IODE`` flag column: 1 good,
-3 probably bad / 4 bad for bad_flag faults, 9 missing with an empty value); metadata repeated on every row.
+3 probably bad / 4 bad for bad_flag faults, 9 missing with an empty value, CTDTMP/CTDSAL included); metadata
+repeated on every row (an unknown bottom depth left empty).
 Oxygen in the IDP naming ``OXYGEN_D_CONC_BOTTLE [umol/kg]``.
 """
 from __future__ import annotations
@@ -26,14 +27,15 @@ def write(path, name: str, casts: np.ndarray, yc) -> None:
     lines = [HEADER]
     for ci in casts:
         t = str(c["time"][ci].astype("datetime64[s]"))
-        meta = (f"{name},{c['station'][ci]},B,{t},{c['lon'][ci]:.4f},{c['lat'][ci]:.4f},{c['bottom'][ci]:.0f},"
+        bot = _v(c["bottom"][ci], ".0f")[0]   # empty where the station's column has no bottom (land)
+        meta = (f"{name},{c['station'][ci]},B,{t},{c['lon'][ci]:.4f},{c['lat'][ci]:.4f},{bot},"
                 f"SYN{c['cruise'][ci]},R/V Synthetic")
         for r in np.nonzero(lv["cast"] == ci)[0]:
             o2, of = _v(lv["oxygen"][r], ".1f")
             if lv["fault"][r] == BAD_FLAG:
                 of = "3" if r % 2 else "4"
-            vals = [f"{lv['pressure'][r]:.1f}", "2", f"{lv['depth'][r]:.1f}", "2", f"{lv['temperature'][r]:.4f}", "1",
-                    f"{lv['salinity'][r]:.4f}", "1", o2, of]
+            vals = [f"{lv['pressure'][r]:.1f}", "2", f"{lv['depth'][r]:.1f}", "2", *_v(lv["temperature"][r], ".4f"),
+                    *_v(lv["salinity"][r], ".4f"), o2, of]
             for key, fmt in (("phosphate", ".3f"), ("silicate", ".2f"), ("nitrate", ".2f")):
                 vals += list(_v(lv[key][r], fmt))
             lines.append(meta + "," + ",".join(vals) + ",1")

@@ -46,7 +46,7 @@ def rows(name: str, casts: np.ndarray, yc) -> list[str]:
         o2 = lv["oxygen"][r]
         aou = lv["solubility"][r] - o2
         head = (f"{name},{c['cruise'][ci]},{_region(lon, lat)},{c['station'][ci]},1,{t.year},{t.month},{t.day},"
-                f"{t.hour},{t.minute},{lat:.4f},{lon:.4f},{c['bottom'][ci]:.0f},{lv['depth'][r].max():.0f}")
+                f"{t.hour},{t.minute},{lat:.4f},{lon:.4f},{_v(c['bottom'][ci], '.0f')},{lv['depth'][r].max():.0f}")
         for k, row in enumerate(r):
             of = "9" if not np.isfinite(o2[k]) else ("0" if lv["fault"][row] == BAD_FLAG else "2")
             out.append(",".join([
