@@ -7,6 +7,7 @@ own invariants in ``__post_init__`` by raising ``ConfigError(key, message)``.
 from __future__ import annotations
 
 import dataclasses
+import os
 import types
 import typing
 from pathlib import Path
@@ -139,3 +140,15 @@ def to_dict(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: to_dict(v) for k, v in obj.items()}
     return obj
+
+
+def resolve_path(path: str | None, config_file: str | None) -> str | None:
+    """A path named inside a config: as given if it exists from the current directory, else relative to the
+    config file's folder or one of its parents (so ``configs/cluster/local.yaml`` works from anywhere)."""
+    if path is None or os.path.isabs(path) or os.path.exists(path) or config_file is None:
+        return path
+    here = Path(config_file).resolve().parent
+    for base in (here, *here.parents[:3]):
+        if (base / path).exists():
+            return str(base / path)
+    return path

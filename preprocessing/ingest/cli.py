@@ -46,6 +46,10 @@ def main(argv: list[str]) -> int:
             raise ConfigError("store", "no output directory: give --out or `store:` in the config")
         if not sources:
             raise ConfigError("ingest.sources", "no inputs: give --source NAME=PATH or ingest.sources in the config")
+        from preprocessing.cluster import load_cluster_config
+        from preprocessing.config import resolve_path
+
+        cluster = load_cluster_config(args.cluster or resolve_path(pf.cluster, pf.path))
     except ConfigError as e:
         print(f"oxygen-hpc ingest: {e}", file=sys.stderr)
         return 2
@@ -54,7 +58,7 @@ def main(argv: list[str]) -> int:
     from preprocessing.ingest.pipeline import run_ingest
 
     cfg = dataclasses.replace(pf.ingest, sources=sources, strict=args.strict or pf.ingest.strict)
-    report = run_ingest(cfg, store, cluster=args.cluster or pf.cluster, workers=args.workers)
+    report = run_ingest(cfg, store, cluster=cluster, workers=args.workers)
     print(_summary_line(report, store))
     for f in report["failed_files"]:
         print(f"  FAILED {f['error']}", file=sys.stderr)

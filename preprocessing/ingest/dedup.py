@@ -8,8 +8,8 @@
   values of it; the other files' values of that variable are
   rejected as ``duplicate`` (so a B-file's oxygen survives beside an R-file's temperature when no S-file exists).
 
-Result: per chunk, a list of ``(cast_id, depth | None, variable | None)`` to reject (None = every level / every
-variable). Casts within the time tolerance of a year boundary
+Result: per chunk, a list of ``(cast_id, depth | None, variable | None, file)`` to reject (None = every level /
+every variable). Casts within the time tolerance of a year boundary
 are compared with the neighbouring year's casts too (the year that owns the losing cast reports it).
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _matched_depths(loser: list, winner: list, tol: float) -> list:
 def find_duplicates(casts: pd.DataFrame, year: int, cfg: DuplicateConfig) -> dict[str, list[tuple[str, float | None]]]:
     """``casts``: cast summaries of ``year`` (plus boundary casts of neighbouring years).
 
-    Returns chunk -> [(cast_id, depth | None, variable | None)]."""
+    Returns chunk -> [(cast_id, depth | None, variable | None, file)]."""
     out: dict[str, list] = {}
     if casts.empty:
         return out
@@ -50,14 +50,14 @@ def find_duplicates(casts: pd.DataFrame, year: int, cfg: DuplicateConfig) -> dic
     prio = {s: i for i, s in enumerate(cfg.priority)}
 
     # within a source: same cast id in several chunks
-    same = casts[owns].groupby(["source", "cast_id"]).filter(lambda g: g["chunk"].nunique() > 1)
+    same = casts[owns].groupby(["source", "cast_id"]).filter(lambda g: g["file"].nunique() > 1)
     for (_, cid), g in same.groupby(["source", "cast_id"], sort=True):
         g = g.assign(n_vars=(g[[f"n_{v}" for v in VARIABLES]] > 0).sum(axis=1))
         for v in VARIABLES:
-            g = g.assign(has=g[f"n_{v}"] > 0).sort_values(["has", "n_vars", f"n_{v}", "chunk"],
+            g = g.assign(has=g[f"n_{v}"] > 0).sort_values(["has", "n_vars", f"n_{v}", "file"],
                                                           ascending=[False, False, False, True])
-            for chunk in g["chunk"].iloc[1:]:
-                out.setdefault(chunk, []).append((cid, None, v))
+            for chunk, file in zip(g["chunk"].iloc[1:], g["file"].iloc[1:]):
+                out.setdefault(chunk, []).append((cid, None, v, file))
 
     # across sources: KD-tree on scaled (lat, lon, time) with the Chebyshev metric
     epoch = pd.Timestamp("1900-01-01", tz="UTC")
@@ -75,34 +75,36 @@ def find_duplicates(casts: pd.DataFrame, year: int, cfg: DuplicateConfig) -> dic
         if src[a] == src[b]:
             continue
         pa_, pb = prio.get(src[a], len(prio)), prio.get(src[b], len(prio))
-        win, lose = (a, b) if (pa_, casts["chunk"][a]) < (pb, casts["chunk"][b]) else (b, a)
+        win, lose = (a, b) if (pa_, casts["file"][a]) < (pb, casts["file"][b]) else (b, a)
         if not owns[lose]:
             continue
         ld = _as_list(casts["depths"][lose])
         matched = _matched_depths(ld, _as_list(casts["depths"][win]), cfg.depth_tol_m)
         if ld and len(matched) >= cfg.min_shared_levels * len(ld):
-            out.setdefault(casts["chunk"][lose], []).extend((casts["cast_id"][lose], d, None) for d in matched)
+            out.setdefault(casts["chunk"][lose], []).extend(
+                (casts["cast_id"][lose], d, None, casts["file"][lose]) for d in matched)
     return {k: sorted(set(v), key=sort_key) for k, v in sorted(out.items())}
 
 
 def sort_key(t):
-    return (t[0], -1.0 if t[1] is None else t[1], t[2] or "")
+    return (t[3], t[0], -1.0 if t[1] is None else t[1], t[2] or "")
 
 
 def mark_duplicates(rows: pd.DataFrame, levels: list, depth_tol: float) -> dict[str, np.ndarray]:
-    """Per variable, a boolean mask of ``rows`` (reader rows) hit by ``[(cast_id, depth|None, variable|None)]``."""
+    """Per variable, a boolean mask of ``rows`` (reader rows with ``source_file``) hit by
+    ``[(cast_id, depth|None, variable|None, file)]``."""
     masks = {v: np.zeros(len(rows), bool) for v in VARIABLES}
     if not levels:
         return masks
-    cast = rows["cast_id"].to_numpy(object)
+    key = pd.Series(rows["source_file"].astype(str).to_numpy(object) + "\t" + rows["cast_id"].astype(str).to_numpy(object))
     for v in VARIABLES:
-        whole = {c for c, d, var in levels if d is None and var in (None, v)}
+        whole = {f"{f}\t{c}" for c, d, var, f in levels if d is None and var in (None, v)}
         if whole:
-            masks[v] |= np.isin(cast, list(whole))
-    lv = pd.DataFrame([(c, d) for c, d, _ in levels if d is not None], columns=["cast_id", "dup_depth"])
+            masks[v] |= key.isin(whole).to_numpy()
+    lv = pd.DataFrame([(f"{f}\t{c}", d) for c, d, _, f in levels if d is not None], columns=["key", "dup_depth"])
     if len(lv):
-        r = pd.DataFrame({"cast_id": cast, "depth": rows["depth"].to_numpy(float), "row": np.arange(len(rows))})
-        m = r.merge(lv, on="cast_id", how="inner")
+        r = pd.DataFrame({"key": key, "depth": rows["depth"].to_numpy(float), "row": np.arange(len(rows))})
+        m = r.merge(lv, on="key", how="inner")
         hit = m.loc[(m["depth"] - m["dup_depth"]).abs() <= depth_tol, "row"].to_numpy()
         for v in VARIABLES:
             masks[v][hit] = True

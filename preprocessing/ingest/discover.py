@@ -37,6 +37,46 @@ class InputFile:
         return hashlib.sha256(f"{self.source}:{self.sha256}".encode()).hexdigest()[:20]
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """The unit of work of ingest: one big file, or a group of small files of one source and folder.
+
+    Grouping keeps the per-task overhead (scheduling, Parquet footers) small for the millions of small Argo
+    profile files; each chunk's outputs are written by its task alone."""
+
+    source: str
+    files: tuple[InputFile, ...]
+
+    @property
+    def chunk_id(self) -> str:
+        if len(self.files) == 1:
+            return self.files[0].chunk_id
+        text = ",".join(f.chunk_id for f in self.files)
+        return "g" + hashlib.sha256(text.encode()).hexdigest()[:19]
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def make_chunks(files: list[InputFile], target_bytes: int = 64 << 20, max_files: int = 200) -> list[Chunk]:
+    """Group consecutive small files of the same source and folder, up to ``target_bytes``/``max_files``."""
+    chunks, group = [], []
+
+    def flush():
+        if group:
+            chunks.append(Chunk(group[0].source, tuple(group)))
+            group.clear()
+
+    for f in files:
+        if group and (f.source != group[0].source or os.path.dirname(f.path) != os.path.dirname(group[0].path)
+                      or sum(g.size for g in group) + f.size > target_bytes or len(group) >= max_files):
+            flush()
+        group.append(f)
+    flush()
+    return chunks
+
+
 def reader_module(name: str):
     return importlib.import_module(f"preprocessing.readers.{name}")
 

@@ -49,34 +49,46 @@ def empty_counts() -> dict:
     return {v: {"read": 0, "accepted": 0, "rejected": {}} for v in VARIABLES}
 
 
+def _add_counts(counts: dict, files: np.ndarray, var: str, reason: np.ndarray) -> None:
+    present = reason != "absent"
+    if not present.any():
+        return
+    vc = pd.DataFrame({"f": files[present], "r": reason[present].astype(str)}).value_counts(sort=False)
+    for (f, r), n in vc.items():
+        c = counts.setdefault(f, empty_counts())[var]
+        c["read"] += int(n)
+        if r == "":
+            c["accepted"] += int(n)
+        else:
+            c["rejected"][r] = c["rejected"].get(r, 0) + int(n)
+
+
 def finalize_chunk(store: str, rec: dict, dup_levels: list, depth_tol: float) -> dict:
-    """Write a staged chunk's outputs; returns {"files": [...], "counts": {...}}."""
+    """Write a staged chunk's outputs; returns ``{"files": [outputs], "counts": {input file: counts}}``."""
     chunk = rec["chunk"]
-    counts = empty_counts()
-    for v, n in rec.get("lost_values", {}).items():
-        counts[v]["read"] += int(n)
-        counts[v]["rejected"][REASON_UNREADABLE] = counts[v]["rejected"].get(REASON_UNREADABLE, 0) + int(n)
+    counts: dict[str, dict] = {}
+    for f in rec["files"]:
+        if f["status"] != "ok":
+            continue
+        c = counts.setdefault(f["file"], empty_counts())
+        for v, n in f.get("lost_values", {}).items():
+            c[v]["read"] += int(n)
+            c[v]["rejected"][REASON_UNREADABLE] = c[v]["rejected"].get(REASON_UNREADABLE, 0) + int(n)
     rows = pq.read_table(Path(store) / "_staging" / f"{chunk}.parquet").to_pandas()
-    files: list[str] = []
+    outputs: list[str] = []
     if len(rows) == 0 or "cast_id" not in rows:
-        return {"files": files, "counts": counts}
+        return {"files": outputs, "counts": counts}
     dup = mark_duplicates(rows, dup_levels, depth_tol)
+    src_files = rows["source_file"].to_numpy(object)
     accepted_any = np.zeros(len(rows), bool)
     rejected_parts = []
     for v in VARIABLES:
-        rc = v + REASON_SUFFIX
-        reason = rows[rc].to_numpy(object).copy()
+        reason = rows[v + REASON_SUFFIX].to_numpy(object).copy()
         reason[dup[v] & (reason == "")] = REASON_DUPLICATE
-        present = reason != "absent"
+        _add_counts(counts, src_files, v, reason)
         good = reason == ""
         accepted_any |= good
-        c = counts[v]
-        c["read"] += int(present.sum())
-        c["accepted"] += int(good.sum())
-        bad = present & ~good
-        for r, n in zip(*np.unique(reason[bad].astype(str), return_counts=True)):
-            c["rejected"][str(r)] = c["rejected"].get(str(r), 0) + int(n)
-        keep = bad & (reason != REASON_MISSING)
+        keep = ~good & (reason != "absent") & (reason != REASON_MISSING)
         if keep.any():
             part = rows.loc[keep, ["source", "source_file", "cast_id", "time", "lat", "lon", "depth"]].copy()
             part["variable"] = v
@@ -89,12 +101,12 @@ def finalize_chunk(store: str, rec: dict, dup_levels: list, depth_tol: float) ->
     for y, g in acc.groupby(years[accepted_any], sort=True):
         p = Path(store) / f"year={int(y)}" / f"{chunk}.parquet"
         _write(pa.Table.from_pandas(g, schema=STORE_SCHEMA, preserve_index=False), p)
-        files.append(str(p.relative_to(store)))
+        outputs.append(str(p.relative_to(store)))
     if rejected_parts:
         rej = pd.concat(rejected_parts, ignore_index=True)
         ry = pd.to_datetime(rej["time"], utc=True).dt.year
         for y, g in rej.groupby(ry.fillna(0).astype(int), sort=True):
             p = Path(store) / "rejected" / f"year={int(y)}" / f"{chunk}.parquet"
             _write(pa.Table.from_pandas(g, schema=REJECTED_SCHEMA, preserve_index=False), p)
-            files.append(str(p.relative_to(store)))
-    return {"files": files, "counts": counts}
+            outputs.append(str(p.relative_to(store)))
+    return {"files": outputs, "counts": counts}

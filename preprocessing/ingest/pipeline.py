@@ -15,10 +15,10 @@ from tqdm import tqdm
 from preprocessing.cluster import open_client
 from preprocessing.ingest.config import IngestConfig
 from preprocessing.ingest.dedup import find_duplicates, sort_key
-from preprocessing.ingest.discover import discover
+from preprocessing.ingest.discover import discover, make_chunks
 from preprocessing.ingest.finalize import decisions_digest, finalize_chunk
 from preprocessing.ingest.report import build_report
-from preprocessing.ingest.stage import stage_file
+from preprocessing.ingest.stage import stage_chunk
 
 
 def _run(client, fn, items, desc, *args):
@@ -51,21 +51,17 @@ def _dedup_year(job, store: str, cfg) -> dict:
     return find_duplicates(_casts_for_year(store, recs, year, cfg.time_tol_minutes), year, cfg)
 
 
-def _years_of(store: str, rec: dict) -> set[int]:
-    df = pd.read_parquet(Path(store) / "_staging" / f"{rec['chunk']}.casts.parquet", columns=["time"])
-    return set(pd.to_datetime(df["time"], utc=True).dt.year.dropna().astype(int).tolist())
-
-
 def run_ingest(cfg: IngestConfig, store: str, cluster: str | None = None, workers: int | None = None) -> dict:
     store = os.path.abspath(store)
     Path(store).mkdir(parents=True, exist_ok=True)
     files, unmatched = discover(cfg.sources)
+    chunks = make_chunks(files)
     state_p = Path(store) / "_state.json"
     state = json.loads(state_p.read_text()) if state_p.exists() else {"chunks": {}}
     with open_client(cluster, n_workers=workers) as client:
-        recs = _run(client, stage_file, files, "read", store, cfg)
-        ok = [r for r in recs if r["status"] == "ok"]
-        years_by_chunk = {r["chunk"]: _years_of(store, r) for r in ok}
+        recs = _run(client, stage_chunk, chunks, "read", store, cfg)
+        ok = recs
+        years_by_chunk = {r["chunk"]: set(r["years"]) for r in ok}
         years = sorted(set().union(*years_by_chunk.values())) if ok else []
         jobs = [(y, [r for r in ok if years_by_chunk[r["chunk"]] & {y - 1, y, y + 1}]) for y in years]
         per_year = _run(client, _dedup_year, jobs, "duplicates", store, cfg.duplicates)

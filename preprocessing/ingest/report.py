@@ -20,21 +20,25 @@ def reconcile(counts: dict) -> list[str]:
 
 
 def build_report(recs: list[dict], results: dict, unmatched: list[str], n_rewritten: int) -> dict:
+    """``recs``: staging records of every chunk; ``results``: chunk -> {"files", "counts": {file: counts}}."""
     total, by_source, files, failed = empty_counts(), {}, [], []
-    for r in recs:
-        entry = {k: r[k] for k in ("source", "file", "chunk", "reader", "status", "error", "problems", "skipped")}
-        if r["status"] == "ok":
-            counts = results[r["chunk"]]["counts"]
-            entry["counts"] = counts
-            _add(total, counts)
-            _add(by_source.setdefault(r["source"], empty_counts()), counts)
-            bad = reconcile(counts)
-            if bad:
-                raise AssertionError(f"{r['file']}: counts do not reconcile for {bad}")
-        else:
-            failed.append({"file": r["file"], "source": r["source"], "error": r["error"]})
-        files.append(entry)
-    problems = [p for r in recs for p in r["problems"]]
+    for rec in recs:
+        per_file = results[rec["chunk"]]["counts"]
+        for f in rec["files"]:
+            entry = {k: f[k] for k in ("source", "file", "reader", "status", "error", "problems")}
+            entry.update(chunk=rec["chunk"], skipped=rec.get("skipped", False))
+            if f["status"] == "ok":
+                counts = per_file.get(f["file"], empty_counts())
+                entry["counts"] = counts
+                _add(total, counts)
+                _add(by_source.setdefault(f["source"], empty_counts()), counts)
+                bad = reconcile(counts)
+                if bad:
+                    raise AssertionError(f"{f['file']}: counts do not reconcile for {bad}")
+            else:
+                failed.append({"file": f["file"], "source": f["source"], "error": f["error"]})
+            files.append(entry)
+    problems = [p for rec in recs for f in rec["files"] for p in f["problems"]]
     return {
         "totals": total,
         "sources": dict(sorted(by_source.items())),
@@ -42,7 +46,8 @@ def build_report(recs: list[dict], results: dict, unmatched: list[str], n_rewrit
         "failed_files": failed,
         "problems": problems,
         "unmatched_inputs": unmatched,
-        "n_files": len(recs),
-        "n_files_skipped_staging": sum(1 for r in recs if r.get("skipped")),
+        "n_files": len(files),
+        "n_chunks": len(recs),
+        "n_files_skipped_staging": sum(len(rec["files"]) for rec in recs if rec.get("skipped")),
         "n_chunks_rewritten": n_rewritten,
     }

@@ -1,7 +1,9 @@
-"""Phase 1 of ingest, one task per input file: read → common QC → staged Parquet + cast summary.
+"""Phase 1 of ingest, one task per chunk (a big file, or a group of small ones): read → common QC → staged Parquet
++ cast summary.
 
-Staging is keyed by the input's content hash, so a re-run skips files already staged and redoes changed ones.
-A file no reader can read becomes a report entry naming the file and the error; the task never raises.
+Staging is keyed by the inputs' content hash (and the reader/QC settings), so a re-run skips chunks already staged
+and redoes changed ones. A file no reader can read becomes a record naming the file and the error; the rest of the
+chunk goes on and the task never raises.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from preprocessing.ingest.config import IngestConfig
-from preprocessing.ingest.discover import READERS, InputFile, reader_module, route
+from preprocessing.ingest.discover import READERS, Chunk, InputFile, reader_module, route
 from preprocessing.ingest.qc import apply_qc
 from preprocessing.readers.base import REASON_SUFFIX, ReaderError
 from preprocessing.schema import VARIABLES
@@ -63,6 +65,7 @@ def cast_summary(rows: pd.DataFrame, source: str, chunk: str) -> pd.DataFrame:
     out = out.reset_index()
     out["source"] = source
     out["chunk"] = chunk
+    out["file"] = rows["source_file"].iloc[0]
     return out
 
 
@@ -88,59 +91,84 @@ def config_digest(cfg: IngestConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def stage_file(f: InputFile, store: str, cfg: IngestConfig) -> dict:
-    """Read, QC and stage one input file. Returns its staging record (also saved as JSON beside it)."""
-    data_p, casts_p, meta_p = _stage_paths(store, f.chunk_id)
-    digest = config_digest(cfg)
-    if meta_p.exists():
-        rec = json.loads(meta_p.read_text())
-        if rec.get("config_digest") == digest and (rec["status"] != "ok" or data_p.exists()):
-            rec["skipped"] = True
-            return rec
-    staging_dir(store).mkdir(parents=True, exist_ok=True)
-    rec = {"config_digest": digest, "source": f.source, "file": f.path, "chunk": f.chunk_id,
-           "sha256": f.sha256, "size": f.size, "reader": None, "status": "ok", "error": None,
-           "problems": [], "lost_values": {}, "skipped": False}
+def _read_one(f: InputFile, cfg: IngestConfig, writer_box: list, tmp_data: Path, casts: list, chunk: str) -> dict:
+    """Read one member file into the chunk's Parquet writer; its record (status, problems, lost values)."""
+    rec = {"source": f.source, "file": f.path, "sha256": f.sha256, "size": f.size, "reader": None,
+           "status": "ok", "error": None, "problems": [], "lost_values": {}}
     mod = route(f.source, f.path)
     if mod is None:
         rec.update(status="failed", error=unrecognised(f.source, f.path, cfg))
-        _atomic_write_json(meta_p, rec)
         return rec
     rec["reader"] = mod.__name__.rsplit(".", 1)[-1]
-    tmp_data = data_p.with_suffix(f".tmp{os.getpid()}")
-    writer, casts = None, []
+    parts = []
     try:
         for rows, problems, lost in _iter_frames(mod, f.path, cfg):
             rec["problems"] += [str(p) for p in problems]
             for v, n in lost.items():
                 rec["lost_values"][v] = rec["lost_values"].get(v, 0) + int(n)
-            if rows.empty:
-                continue
-            rows = apply_qc(rows, cfg.qc)
-            rows.insert(0, "source_file", f.path)
-            rows.insert(0, "source", f.source)
-            table = pa.Table.from_pandas(rows, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp_data, table.schema)
-            writer.write_table(table)
-            casts.append(cast_summary(rows, f.source, f.chunk_id))
+            if not rows.empty:
+                rows = apply_qc(rows, cfg.qc)
+                rows.insert(0, "source_file", f.path)
+                rows.insert(0, "source", f.source)
+                parts.append(rows)
+                if len(parts) > 1 or _nbytes(rows) > (64 << 20):     # stream big files, batch small ones
+                    _flush(parts, writer_box, tmp_data, casts, f.source, chunk)
     except ReaderError as e:
         rec.update(status="failed", error=str(e))
     except Exception as e:  # a reader bug must still name the file, and the other files go on
         last = traceback.extract_tb(e.__traceback__)[-1]
-        rec.update(status="failed", error=f"{f.path}: {type(e).__name__}: {e} (at {Path(last.filename).name}:{last.lineno})")
-    finally:
-        if writer is not None:
-            writer.close()
+        rec.update(status="failed",
+                   error=f"{f.path}: {type(e).__name__}: {e} (at {Path(last.filename).name}:{last.lineno})")
     if rec["status"] == "ok":
-        if writer is None:      # a readable file with no rows
-            pq.write_table(pa.table({"source": pa.array([], pa.string())}), tmp_data)
-        os.replace(tmp_data, data_p)
-        cs = pd.concat(casts, ignore_index=True) if casts else pd.DataFrame(
-            {"cast_id": [], "time": pd.Series([], dtype="datetime64[ns, UTC]"), "lat": [], "lon": [],
-             **{f"n_{v}": [] for v in VARIABLES}, "depths": [], "source": [], "chunk": []})
-        cs.to_parquet(casts_p, index=False)
-    elif tmp_data.exists():
-        tmp_data.unlink()
+        _flush(parts, writer_box, tmp_data, casts, f.source, chunk)
+    return rec
+
+
+def _nbytes(df: pd.DataFrame) -> int:
+    return int(df.memory_usage(index=False, deep=False).sum())
+
+
+def _flush(parts: list, writer_box: list, tmp_data: Path, casts: list, source: str, chunk: str) -> None:
+    """Write collected frames (one file's rows) to the chunk's Parquet file. A failed file writes nothing."""
+    if not parts:
+        return
+    rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    parts.clear()
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    if writer_box[0] is None:
+        writer_box[0] = pq.ParquetWriter(tmp_data, table.schema)
+    writer_box[0].write_table(table.cast(writer_box[0].schema) if table.schema != writer_box[0].schema else table)
+    casts.append(cast_summary(rows, source, chunk))
+
+
+def stage_chunk(c: Chunk, store: str, cfg: IngestConfig) -> dict:
+    """Read, QC and stage one chunk. Returns its staging record (also saved as JSON beside it):
+    ``{"chunk", "source", "config_digest", "years", "files": [per-file records], "skipped"}``."""
+    data_p, casts_p, meta_p = _stage_paths(store, c.chunk_id)
+    digest = config_digest(cfg)
+    if meta_p.exists() and data_p.exists() and casts_p.exists():
+        rec = json.loads(meta_p.read_text())
+        if rec.get("config_digest") == digest:
+            rec["skipped"] = True
+            return rec
+    staging_dir(store).mkdir(parents=True, exist_ok=True)
+    tmp_data = data_p.with_suffix(f".tmp{os.getpid()}")
+    writer_box, casts, files = [None], [], []
+    try:
+        for f in c.files:
+            files.append(_read_one(f, cfg, writer_box, tmp_data, casts, c.chunk_id))
+    finally:
+        if writer_box[0] is not None:
+            writer_box[0].close()
+    if writer_box[0] is None:      # no readable rows at all
+        pq.write_table(pa.table({"source": pa.array([], pa.string())}), tmp_data)
+    os.replace(tmp_data, data_p)
+    cs = pd.concat(casts, ignore_index=True) if casts else pd.DataFrame(
+        {"cast_id": [], "time": pd.Series([], dtype="datetime64[ns, UTC]"), "lat": [], "lon": [],
+         **{f"n_{v}": [] for v in VARIABLES}, "depths": [], "source": [], "chunk": [], "file": []})
+    cs.to_parquet(casts_p, index=False)
+    years = sorted(set(pd.to_datetime(cs["time"], utc=True).dt.year.dropna().astype(int).tolist()))
+    rec = {"chunk": c.chunk_id, "source": c.source, "config_digest": digest, "years": years, "files": files,
+           "skipped": False}
     _atomic_write_json(meta_p, rec)
     return rec
