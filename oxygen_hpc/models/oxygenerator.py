@@ -5,6 +5,7 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from oxygen_hpc.models.inputs import NodeRegressor, node_input_dim, node_inputs, series_inputs, zone_ids
 from oxygen_hpc.nn import FeatureEncoder, TemporalEncoder, ZoneAffineTable, ZoneHypernetwork, ZoningVaryingConv
@@ -44,6 +45,8 @@ class OxyGenerator(NodeRegressor):
         hyper_hidden (int): width of the hypernetwork.
         edge_hidden (int): width of the edge-scoring MLP.
         dropout (float): dropout in the feature encoder.
+        checkpoint (bool): recompute each layer (hypernetwork + conv) in the backward instead of keeping its
+            activations (non-reentrant activation checkpointing; works with the regulariser's double backward).
         target_mean (float): output offset, µmol/kg.
         target_std (float): output scale, µmol/kg.
 
@@ -55,13 +58,14 @@ class OxyGenerator(NodeRegressor):
     def __init__(self, in_features: int, meta_features: int, edge_features: int, hidden: int = 32, layers: int = 2,
                  affine: str = "lowrank", rank: int = 4, zoning: str = "hyper", num_zones: int = 32,
                  zone_column: int = -1, temporal: bool = True, use_obs_inputs: bool = True, encoder_layers: int = 2,
-                 hyper_hidden: int = 32, edge_hidden: int = 16, dropout: float = 0.0, target_mean: float = 170.0,
-                 target_std: float = 80.0) -> None:
+                 hyper_hidden: int = 32, edge_hidden: int = 16, dropout: float = 0.0, checkpoint: bool = False,
+                 target_mean: float = 170.0, target_std: float = 80.0) -> None:
         super().__init__(target_mean, target_std)
         if zoning not in ZONINGS:
             raise ValueError(f"zoning must be one of {ZONINGS}, got {zoning!r}")
         self.zoning, self.affine, self.rank = zoning, affine, rank
         self.zone_column, self.temporal, self.use_obs_inputs = zone_column, temporal, use_obs_inputs
+        self.checkpoint = checkpoint
         self.encoder = FeatureEncoder(node_input_dim(in_features, True, use_obs_inputs), hidden, encoder_layers,
                                       dropout)
         if temporal:
@@ -83,10 +87,19 @@ class OxyGenerator(NodeRegressor):
             h = self.fuse(torch.cat([h, self.temporal_encoder(series, mask)], dim=-1))
         return h
 
+    @staticmethod
+    def _layer(gen: nn.Module, conv: nn.Module, h: Tensor, edge_index: Tensor, edge_attr: Any,
+               zone_input: Tensor) -> Tensor:
+        return conv(h, edge_index, edge_attr, gen(zone_input))
+
     def forward(self, batch: Any) -> Tensor:
         h = self.encode(batch)
         zone_input = batch.meta if self.zoning == "hyper" else zone_ids(batch, self.zone_column)
         edge_attr = getattr(batch, "edge_attr", None)
         for gen, conv in zip(self.zone_params, self.convs):
-            h = conv(h, batch.edge_index, edge_attr, gen(zone_input))
+            if self.checkpoint and torch.is_grad_enabled():
+                h = checkpoint(self._layer, gen, conv, h, batch.edge_index, edge_attr, zone_input,
+                               use_reentrant=False)
+            else:
+                h = self._layer(gen, conv, h, batch.edge_index, edge_attr, zone_input)
         return self.denormalise(self.head(h))
