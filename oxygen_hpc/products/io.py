@@ -1,0 +1,112 @@
+"""Reading the reconstruction (or truth) one year at a time, and writing the product files.
+
+Input: a folder of yearly CF-NetCDF files (every ``*.nc`` in it, sorted), a glob, or a single file. Several files
+are opened with ``xarray.open_mfdataset`` (concatenated along ``time``; variables without ``time`` such as
+``cell_volume`` are taken from the first file), one file with ``xarray.open_dataset``. Either way the arrays stay
+lazy and :meth:`Source.year` reads one time step, so memory is one year's grid whatever the number of years.
+Land/fill values decode to NaN; an ocean cell is one whose O2 is finite (and, with ``cell_volume``, whose
+volume is > 0).
+"""
+from __future__ import annotations
+
+import glob as _glob
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from oxygen_hpc.products.inventory import cell_volume_m3, column_area_m2
+
+
+class InputError(ValueError):
+    """The input is missing or not in the expected shape (one line)."""
+
+
+def resolve_inputs(spec: str) -> list[Path]:
+    p = Path(spec)
+    if p.is_dir():
+        files = sorted(f for f in p.glob("*.nc") if f.is_file())
+    elif p.is_file():
+        files = [p]
+    else:
+        files = sorted(Path(f) for f in _glob.glob(spec) if Path(f).is_file())
+    if not files:
+        raise InputError(f"no NetCDF input found at '{spec}' (a folder of yearly *.nc files, a glob or a file)")
+    return files
+
+
+class Source:
+    """One reconstruction or truth, read year by year."""
+
+    def __init__(self, spec: str, variable: str = "o2", std_variable: str = "o2_std",
+                 earth_radius_km: float = 6371.0):
+        self.files = resolve_inputs(spec)
+        if len(self.files) == 1:
+            ds = xr.open_dataset(self.files[0])
+        else:
+            ds = xr.open_mfdataset([str(f) for f in self.files], combine="by_coords", data_vars="minimal",
+                                   coords="minimal", compat="override", join="exact")
+        self.ds = ds
+        if variable not in ds:
+            raise InputError(f"variable '{variable}' not in {self.files[0]} (has: {', '.join(ds.data_vars)})")
+        v = ds[variable]
+        if tuple(v.dims) != ("time", "depth", "lat", "lon"):
+            raise InputError(f"'{variable}' has dims {v.dims}, expected (time, depth, lat, lon)")
+        if "time" in ds.indexes and not ds.indexes["time"].is_monotonic_increasing:
+            ds = self.ds = ds.sortby("time")
+        self.variable, self.std_variable = variable, std_variable
+        self.has_std = std_variable in ds
+        self.units = v.attrs.get("units", "umol kg-1")
+        self.lat = np.asarray(ds["lat"].values, float)
+        self.lon = np.asarray(ds["lon"].values, float)
+        self.depth = np.asarray(ds["depth"].values, float)
+        self.time = ds["time"].values
+        self.years = np.asarray(pd.DatetimeIndex(ds.indexes["time"]).year if _is_datetime(ds) else
+                                [t.year for t in ds["time"].values], int)
+        if len(set(self.years.tolist())) != len(self.years):
+            raise InputError("the input holds more than one time step for a year")
+        self.area_m2 = column_area_m2(self.lat, self.lon, earth_radius_km)
+        self.volume_given = "cell_volume" in ds
+        self._volume = np.asarray(ds["cell_volume"].values, float) if self.volume_given else None
+        self.bottom = np.asarray(ds["bottom_depth"].values, float) if "bottom_depth" in ds else None
+
+    def year(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """(o2, ocean mask, cell volume m³, o2_std or None) of time step ``n``, as float64 [nlev, nlat, nlon]."""
+        o2 = np.asarray(self.ds[self.variable].isel(time=n).values, float)
+        ocean = np.isfinite(o2)
+        if self._volume is not None:
+            ocean &= self._volume > 0
+            vol = np.where(ocean, self._volume, 0.0)
+        else:
+            vol = cell_volume_m3(self.depth, self.area_m2, ocean, self.bottom)
+        std = np.asarray(self.ds[self.std_variable].isel(time=n).values, float) if self.has_std else None
+        return o2, ocean, vol, std
+
+    def ts(self, n: int, ts_ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
+        y = self.years[n]
+        t = ts_ds["temperature"].sel(time=ts_ds["time"].dt.year == y)
+        s = ts_ds["salinity"].sel(time=ts_ds["time"].dt.year == y)
+        if t.sizes["time"] != 1:
+            raise InputError(f"temperature/salinity file has no (or several) time steps for {y}")
+        return np.asarray(t.isel(time=0).values, float), np.asarray(s.isel(time=0).values, float)
+
+    def close(self):
+        self.ds.close()
+
+
+def _is_datetime(ds) -> bool:
+    return np.issubdtype(ds["time"].dtype, np.datetime64)
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    df.to_csv(tmp, index=False, float_format="%.10g")
+    tmp.replace(path)
+
+
+def write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    tmp = path.with_suffix(".nc.tmp")
+    enc = {v: {"zlib": True, "complevel": 1} for v in ds.data_vars}
+    ds.to_netcdf(tmp, encoding=enc, engine="netcdf4")
+    tmp.replace(path)

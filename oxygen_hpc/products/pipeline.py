@@ -1,0 +1,194 @@
+"""The products run: stream the input year by year, accumulate the yearly series, fit trends, write files.
+
+Outputs in ``cfg.out``:
+- ``products_yearly.csv``: one row per (year, region) — region ``global`` and, with ``basins``, each basin —
+  with ``inventory_mol``, ``o2_mean_umol_kg`` (volume-weighted), ``ocean_volume_km3`` and, per threshold T,
+  ``omzT_area_km2`` and ``omzT_volume_km3``;
+- ``trends.csv``: one row per (series, region): OLS trend per decade ± SE, 95 % CI, p, and in % of the mean;
+- ``products.nc``: the same yearly series as CF variables over (time[, threshold], region);
+- ``maps/o2_<year>_<depth>m.png`` and ``timeseries/{inventory,omz_area,inventory_basins}.png``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from oxygen_hpc.products import basins as bas
+from oxygen_hpc.products import plots
+from oxygen_hpc.products.config import ProductsConfig
+from oxygen_hpc.products.inventory import density_gsw, inventory_mol, mean_o2
+from oxygen_hpc.products.io import InputError, Source, write_csv, write_netcdf
+from oxygen_hpc.products.omz import omz_table
+from oxygen_hpc.products.trends import ols_trend, trend_rows
+
+
+def tkey(t: float) -> str:
+    return f"omz{t:g}".replace(".", "p")
+
+
+@dataclass
+class Products:
+    years: np.ndarray
+    time: np.ndarray
+    regions: list[str]
+    thresholds: list[float]
+    inventory: np.ndarray      # [year, region] mol
+    o2_mean: np.ndarray        # [year, region] µmol/kg
+    ocean_volume: np.ndarray   # [year, region] km³
+    omz_area: np.ndarray       # [year, threshold, region] km²
+    omz_volume: np.ndarray     # [year, threshold, region] km³
+    attrs: dict
+
+    def yearly_table(self) -> pd.DataFrame:
+        rows = []
+        for y, year in enumerate(self.years):
+            for r, region in enumerate(self.regions):
+                row = {"year": int(year), "region": region, "inventory_mol": self.inventory[y, r],
+                       "o2_mean_umol_kg": self.o2_mean[y, r], "ocean_volume_km3": self.ocean_volume[y, r]}
+                for a, t in enumerate(self.thresholds):
+                    row[f"{tkey(t)}_area_km2"] = self.omz_area[y, a, r]
+                    row[f"{tkey(t)}_volume_km3"] = self.omz_volume[y, a, r]
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def series(self) -> dict:
+        out = {}
+        for r, region in enumerate(self.regions):
+            out[f"inventory_mol|{region}"] = ({"region": region, "threshold": np.nan, "units": "mol"},
+                                              self.inventory[:, r])
+            for a, t in enumerate(self.thresholds):
+                out[f"{tkey(t)}_area_km2|{region}"] = ({"region": region, "threshold": t, "units": "km2"},
+                                                        self.omz_area[:, a, r])
+                out[f"{tkey(t)}_volume_km3|{region}"] = ({"region": region, "threshold": t, "units": "km3"},
+                                                          self.omz_volume[:, a, r])
+            out[f"o2_mean_umol_kg|{region}"] = ({"region": region, "threshold": np.nan, "units": "umol kg-1"},
+                                                self.o2_mean[:, r])
+        return out
+
+    def trend_table(self) -> pd.DataFrame:
+        df = pd.DataFrame(trend_rows(self.years, self.series()))
+        df["series"] = df["series"].str.split("|").str[0]
+        return df
+
+    def to_dataset(self) -> xr.Dataset:
+        reg = ("region", np.array(self.regions, dtype=object))
+        thr = ("threshold", np.asarray(self.thresholds, float), {"long_name": "OMZ threshold (O2 below)",
+                                                                  "units": "umol kg-1"})
+        ds = xr.Dataset(
+            {"o2_inventory": (("time", "region"), self.inventory,
+                              {"long_name": "dissolved oxygen inventory", "units": "mol"}),
+             "o2_mean": (("time", "region"), self.o2_mean,
+                         {"long_name": "volume-weighted mean dissolved oxygen", "units": "umol kg-1",
+                          "standard_name": "moles_of_oxygen_per_unit_mass_in_sea_water", "cell_methods":
+                          "area: depth: mean (volume-weighted)"}),
+             "ocean_volume": (("time", "region"), self.ocean_volume,
+                              {"long_name": "volume of the ocean cells", "units": "km3"}),
+             "omz_area": (("time", "threshold", "region"), self.omz_area,
+                          {"long_name": "area of columns with O2 below threshold at any depth", "units": "km2"}),
+             "omz_volume": (("time", "threshold", "region"), self.omz_volume,
+                            {"long_name": "volume of ocean with O2 below threshold", "units": "km3"}),
+             "year": ("time", self.years.astype(np.int32), {"long_name": "calendar year"})},
+            coords={"time": ("time", self.time, {"standard_name": "time", "axis": "T"}), "region": reg,
+                    "threshold": thr})
+        ds["region"].attrs["long_name"] = "global or basin (oxygen_hpc.products.basins)"
+        ds.attrs.update({"Conventions": "CF-1.8", "title": "oxygen_hpc products: OMZ, O2 inventory",
+                         **{k: str(v) for k, v in self.attrs.items()}})
+        return ds
+
+
+def compute(cfg: ProductsConfig, on_year=None) -> Products:
+    """Stream ``cfg.input`` year by year; ``on_year(n, year, o2, ocean, std, src)`` is called for each year."""
+    src = Source(cfg.input, cfg.variable, cfg.std_variable, cfg.earth_radius_km)
+    try:
+        regions: dict = {"global": None}
+        if cfg.basins:
+            regions.update(bas.basin_masks(src.lat, src.lon))
+        ts_ds = None
+        if cfg.density_from_ts:
+            ts_ds = xr.open_dataset(cfg.ts_file) if cfg.ts_file else src.ds
+            if "temperature" not in ts_ds or "salinity" not in ts_ds:
+                raise InputError("density_from_ts needs 'temperature' and 'salinity' (set ts_file)")
+        ny, nr, nt = len(src.years), len(regions), len(cfg.thresholds)
+        inv, mean, ovol = (np.zeros((ny, nr)) for _ in range(3))
+        area, vol = np.zeros((ny, nt, nr)), np.zeros((ny, nt, nr))
+        for n in range(ny):
+            o2, ocean, v, std = src.year(n)
+            rho = cfg.density
+            if ts_ds is not None:
+                rho = density_gsw(*src.ts(n, ts_ds), src.depth, src.lat, src.lon)
+            for r, cols in enumerate(regions.values()):
+                inv[n, r] = inventory_mol(o2, ocean, v, rho, cols)
+                mean[n, r] = mean_o2(o2, ocean, v, cols)
+                ovol[n, r] = float(v[ocean if cols is None else ocean & cols[None]].sum() / 1e9)
+            area[n], vol[n] = omz_table(o2, ocean, src.area_m2, v, cfg.thresholds, regions)
+            if on_year is not None:
+                on_year(n, int(src.years[n]), o2, ocean, std, src)
+        attrs = {"source_files": ", ".join(str(f) for f in src.files[:3]) + (" ..." if len(src.files) > 3 else ""),
+                 "cell_volume": "from input cell_volume" if src.volume_given else
+                 f"sphere R={cfg.earth_radius_km} km x layer thickness between level mid-depths"
+                 + (", cut at bottom_depth" if src.bottom is not None else ""),
+                 "density": "gsw in-situ from temperature/salinity" if ts_ds is not None
+                 else f"constant {cfg.density} kg m-3"}
+        return Products(src.years.copy(), src.time.copy(), list(regions), list(cfg.thresholds), inv, mean, ovol,
+                        area, vol, attrs)
+    finally:
+        src.close()
+
+
+def run(cfg: ProductsConfig, log=print) -> tuple[Products, dict[str, list[Path]]]:
+    """Compute and write every product; returns the products and {kind: [paths]}."""
+    out = Path(cfg.out)
+    (out / "maps").mkdir(parents=True, exist_ok=True)
+    (out / "timeseries").mkdir(parents=True, exist_ok=True)
+    written: dict[str, list[Path]] = {"maps": [], "timeseries": []}
+    state = {}
+
+    def maps(n, year, o2, ocean, std, src):
+        if not cfg.maps:
+            return
+        wanted = cfg.map_years if cfg.map_years is not None else sorted({int(src.years[0]), int(src.years[-1])})
+        state["wanted"] = wanted
+        if year not in wanted:
+            return
+        for d in cfg.map_depths:
+            k = int(np.argmin(np.abs(src.depth - d)))
+            lev = np.where(ocean[k], o2[k], np.nan)
+            sl = None if std is None else np.where(ocean[k], std[k], np.nan)
+            p = out / "maps" / f"o2_{year}_{src.depth[k]:g}m.png"
+            written["maps"].append(plots.plot_map(p, src.lat, src.lon, lev, sl, year, float(src.depth[k])))
+
+    prod = compute(cfg, maps)
+    missing = sorted(set(state.get("wanted", [])) - set(prod.years.tolist()))
+    if missing:
+        log(f"products: map years not in the input, skipped: {missing}")
+    yearly, trends = prod.yearly_table(), prod.trend_table()
+    write_csv(yearly, out / "products_yearly.csv")
+    write_csv(trends, out / "trends.csv")
+    write_netcdf(prod.to_dataset(), out / "products.nc")
+    if cfg.timeseries:
+        written["timeseries"] += _timeseries(prod, out / "timeseries")
+    written["tables"] = [out / "products_yearly.csv", out / "trends.csv", out / "products.nc"]
+    return prod, written
+
+
+def _timeseries(prod: Products, folder: Path) -> list[Path]:
+    y = prod.years
+    g = prod.regions.index("global")
+    paths = []
+    s = {"global": prod.inventory[:, g]}
+    paths.append(plots.plot_series(folder / "inventory.png", y, s, {k: ols_trend(y, v) for k, v in s.items()},
+                                   "O2 inventory (1e15 mol)", "Global O2 inventory", scale=1e15))
+    s = {f"O2 < {t:g}": prod.omz_area[:, a, g] for a, t in enumerate(prod.thresholds)}
+    paths.append(plots.plot_series(folder / "omz_area.png", y, s, {k: ols_trend(y, v) for k, v in s.items()},
+                                   "OMZ area (1e6 km²)", "Global OMZ area (columns below threshold at any depth)",
+                                   scale=1e6))
+    if len(prod.regions) > 1:
+        s = {r: prod.inventory[:, i] for i, r in enumerate(prod.regions) if r != "global"}
+        paths.append(plots.plot_series(folder / "inventory_basins.png", y, s,
+                                       {k: ols_trend(y, v) for k, v in s.items()},
+                                       "O2 inventory (1e15 mol)", "O2 inventory per basin", scale=1e15))
+    return paths

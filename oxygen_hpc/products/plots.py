@@ -1,0 +1,66 @@
+"""PNG figures: O2 maps at a depth (land masked; a second panel with ``o2_std`` when present) and time series
+(inventory, OMZ areas) with their OLS trend lines. Uses the non-interactive Agg backend."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from oxygen_hpc.products.inventory import _edges  # noqa: E402
+from oxygen_hpc.products.trends import Trend  # noqa: E402
+
+LAND = "0.75"
+
+
+def _panel(fig, ax, lon_e, lat_e, field, title, cmap, label, vmin=None, vmax=None):
+    ax.set_facecolor(LAND)
+    m = np.ma.masked_invalid(field)
+    pc = ax.pcolormesh(lon_e, lat_e, m, cmap=cmap, vmin=vmin, vmax=vmax, shading="flat")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(lon_e[0], lon_e[-1])
+    ax.set_ylim(max(lat_e[0], -90), min(lat_e[-1], 90))
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    fig.colorbar(pc, ax=ax, label=label, shrink=0.85)
+
+
+def plot_map(path: Path, lat, lon, o2_level, std_level, year: int, depth: float, units: str = "µmol/kg") -> Path:
+    """Map of one level (``o2_level`` [nlat, nlon], NaN = land/below bottom) and optionally its uncertainty."""
+    lon_e, lat_e = _edges(lon), np.clip(_edges(lat), -90, 90)
+    n = 2 if std_level is not None else 1
+    fig, axes = plt.subplots(n, 1, figsize=(8, 3.6 * n), squeeze=False)
+    _panel(fig, axes[0, 0], lon_e, lat_e, o2_level, f"O2 {year}, {depth:g} m", "viridis", f"O2 ({units})",
+           vmin=0, vmax=max(1.0, float(np.nanmax(o2_level)) if np.isfinite(o2_level).any() else 1.0))
+    if std_level is not None:
+        _panel(fig, axes[1, 0], lon_e, lat_e, std_level, f"O2 uncertainty (std) {year}, {depth:g} m", "magma",
+               f"std ({units})", vmin=0)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_series(path: Path, years, series: dict[str, np.ndarray], trends: dict[str, Trend], ylabel: str,
+                title: str, scale: float = 1.0) -> Path:
+    """Yearly series (one line each) and their trend lines; legend gives the trend ± 95 % CI in %/decade."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, values in series.items():
+        line, = ax.plot(years, np.asarray(values) / scale, marker="o", ms=2.5, lw=1, label=name)
+        tr = trends.get(name)
+        if tr is not None and np.isfinite(tr.slope_per_decade):
+            half = (tr.pct_ci95_high - tr.pct_ci95_low) / 2
+            ax.plot(years, tr.line(years) / scale, "--", color=line.get_color(), lw=1,
+                    label=f"{name} trend {tr.pct_per_decade:+.2f} ± {half:.2f} %/decade")
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
