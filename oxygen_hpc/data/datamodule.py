@@ -43,6 +43,26 @@ class PartitionDataModule(pl.LightningDataModule):
         self.train_sampler: ZoneWeightedSampler | None = None
         self._zone_weights: dict[int, float] = {}
 
+    @property
+    def manifest(self) -> dict:
+        if not hasattr(self, "_manifest"):
+            import json
+            from pathlib import Path
+
+            path = Path(self.root) / "manifest.json"
+            if not path.exists():
+                raise FileNotFoundError(f"{path}: no partition manifest (run `oxygen-hpc partition` first)")
+            self._manifest = json.loads(path.read_text())
+        return self._manifest
+
+    @property
+    def dims(self) -> dict:
+        """Feature dimensions the model needs, from the partitions' manifest."""
+        m = self.manifest
+        g = m["grid"]
+        return {"in_features": len(m["feature_names"]), "meta_features": len(m["meta_names"]),
+                "edge_features": len(m["edge_feature_names"]), "n_zones": int(g["zones_lon"]) * int(g["zones_lat"])}
+
     def _ds(self, stage: str, years=None) -> PartitionDataset:
         folds = (None, None) if stage == "predict" else (self.val_fold, self.test_fold)
         return PartitionDataset(self.root, years if years is not None else self.years, self.zones, stage,

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import yaml
 
-from preprocessing.config import ConfigError, from_dict, to_dict
+from preprocessing.config import ConfigError, from_dict, resolve_path, to_dict
 
 TOP_LEVEL_KEYS = ("cluster", "store", "ingest", "partition")
 
@@ -140,4 +140,4 @@ def load_job(path: str | None, overrides: dict[str, Any] | None = None) -> Parti
         part = from_dict(PartitionConfig, block, prefix="partition")
     except ConfigError as e:
         raise (e.in_file(path) if path else e) from None
-    return PartitionJob(path, data.get("cluster"), data.get("store"), part)
+    return PartitionJob(path, resolve_path(data.get("cluster"), path), data.get("store"), part)

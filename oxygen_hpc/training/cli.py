@@ -1,0 +1,120 @@
+"""`oxygen-hpc fit|validate|test --config configs/train/<name>.yaml` — LightningCLI with this project's defaults.
+
+Defaults a user gets without writing them: checkpoints best + last in ``<default_root_dir>/checkpoints``; a
+CSVLogger always, and a WandbLogger (offline unless ``wandb.mode: online``) whose run id is kept in
+``<default_root_dir>/wandb_run_id`` so a requeued or restarted job continues the same run (only rank 0 creates
+it); the resolved config saved in the run directory and sent to W&B; learning rate and gradient norm logged;
+``metrics.json`` written at the end. A job whose run directory holds a checkpoint resumes from it (a Slurm
+requeue checkpoint first, else ``last.ckpt``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint
+from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
+from pytorch_lightning.loggers import CSVLogger, WandbLogger
+
+from oxygen_hpc.training.callbacks import FinalMetrics, PredictionMap
+
+WANDB_MODES = ("offline", "online", "disabled")
+
+
+def run_dir(trainer_cfg) -> Path:
+    return Path(trainer_cfg.get("default_root_dir") or "runs/default").resolve()
+
+
+def wandb_run_id(root: Path) -> str | None:
+    """The run id of this run directory; rank 0 creates it once. Other ranks never create a W&B run."""
+    from lightning_fabric.utilities.rank_zero import rank_zero_only
+
+    path = root / "wandb_run_id"
+    if path.exists():
+        return path.read_text().strip()
+    if getattr(rank_zero_only, "rank", 0) != 0:
+        return None
+    import secrets
+    import string
+
+    rid = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(rid)
+    os.replace(tmp, path)
+    return rid
+
+
+class WandbConfigSaver(SaveConfigCallback):
+    """Saves the resolved config in the run directory (overwriting on requeue) and into the W&B run."""
+
+    def save_config(self, trainer, pl_module, stage: str) -> None:
+        for lg in trainer.loggers:
+            if isinstance(lg, WandbLogger) and trainer.global_rank == 0:
+                lg.experiment.config.update(self.config.as_dict(), allow_val_change=True)
+
+
+class OxyCLI(LightningCLI):
+    def add_arguments_to_parser(self, parser) -> None:
+        parser.add_argument("--wandb.mode", default="offline", choices=WANDB_MODES,
+                            help="offline (default: runs written locally, `wandb sync` later), online, disabled")
+        parser.add_argument("--wandb.project", default="oxygen-hpc")
+        parser.add_argument("--wandb.entity", default=None, type=str | None)
+        parser.add_argument("--wandb.tags", default=[], type=list[str])
+        parser.add_argument("--wandb.group", default=None, type=str | None)
+        parser.add_argument("--wandb.log_map_level", default=0, type=int,
+                            help="depth level of the validation map image logged to W&B (-1: none)")
+
+    def _sub(self):
+        return self.config[self.subcommand] if self.subcommand else self.config
+
+    def before_instantiate_classes(self) -> None:
+        c = self._sub()
+        root = run_dir(c.trainer)
+        c.trainer.default_root_dir = str(root)
+        root.mkdir(parents=True, exist_ok=True)
+        mode = os.environ.get("WANDB_MODE") or c.wandb.mode
+        os.environ["WANDB_MODE"] = mode
+        for var, sub in (("WANDB_DIR", ""), ("WANDB_CACHE_DIR", ".wandb/cache"), ("WANDB_CONFIG_DIR", ".wandb/config")):
+            os.environ.setdefault(var, str(root / sub) if sub else str(root))
+            Path(os.environ[var]).mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("WANDB_SILENT", "true")
+        if self.subcommand == "fit" and c.get("ckpt_path") is None:
+            hpc = list(root.glob("hpc_ckpt_*.ckpt"))
+            last = root / "checkpoints" / "last.ckpt"
+            if not hpc and last.exists():          # Lightning restores hpc_ckpt_* itself under Slurm
+                c.ckpt_path = str(last)
+                print(f"oxygen-hpc: resuming from {last}", file=sys.stderr)
+
+    def instantiate_trainer(self, **kwargs):
+        c = self._sub()
+        root = Path(c.trainer.default_root_dir)
+        if c.trainer.get("logger") in (None, True):
+            loggers = [CSVLogger(str(root), name="csv", version="")]
+            if c.wandb.mode != "disabled" and os.environ.get("WANDB_MODE") != "disabled":
+                loggers.append(WandbLogger(project=c.wandb.project, entity=c.wandb.entity, tags=list(c.wandb.tags),
+                                           group=c.wandb.group, id=wandb_run_id(root), resume="allow",
+                                           save_dir=str(root), offline=os.environ["WANDB_MODE"] == "offline"))
+            kwargs["logger"] = loggers
+        cbs = list(self._get(self.config_init, "trainer", default={}).get("callbacks") or [])
+        extra = []
+        if not any(isinstance(cb, ModelCheckpoint) for cb in cbs):
+            extra.append(ModelCheckpoint(dirpath=str(root / "checkpoints"), filename="best-{epoch:03d}",
+                                         monitor="val/rmse", mode="min", save_top_k=1, save_last=True))
+        extra += [FinalMetrics(), LearningRateMonitor(logging_interval="epoch")]
+        if c.wandb.log_map_level >= 0:
+            extra.append(PredictionMap(level=c.wandb.log_map_level))
+        kwargs["callbacks"] = cbs + extra
+        return super().instantiate_trainer(**kwargs)
+
+
+def main(argv: list[str]) -> int:
+    from oxygen_hpc.data.datamodule import PartitionDataModule
+    from oxygen_hpc.training.task import OxyTask
+
+    sys.argv = [sys.argv[0]]          # LightningCLI reads `args`; avoid its warning about sys.argv
+    OxyCLI(OxyTask, PartitionDataModule, subclass_mode_model=True, subclass_mode_data=True, args=argv,
+           save_config_callback=WandbConfigSaver, save_config_kwargs={"overwrite": True},
+           parser_kwargs={"default_env": False}, auto_configure_optimizers=False)
+    return 0

@@ -1,0 +1,141 @@
+"""``OxyTask``: the LightningModule that trains any model of ``oxygen_hpc.models`` on HDF5 partitions.
+
+The network is named in the config (``model: {class_path, init_args}``) and built in ``configure_model`` once the
+datamodule knows the feature dimensions (from the partitions' manifest); the dimensions are saved with the
+hyper-parameters, so ``OxyTask.load_from_checkpoint`` rebuilds it without data.
+Loss: masked MSE + λ·(Var ∂ŷ/∂PO4 + Var ∂ŷ/∂NO3) (``oxygen_hpc.training.losses``).
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+
+from oxygen_hpc.training.losses import regularised_loss, target_mask
+from oxygen_hpc.training.metrics import ZoneErrors, global_metrics
+
+DIM_ARGS = ("in_features", "meta_features", "edge_features")
+
+
+def build_network(spec: dict, dims: dict) -> torch.nn.Module:
+    """Instantiate ``spec['class_path']`` with ``spec['init_args']`` plus the data dimensions."""
+    cls = resolve_class(spec)
+    params = inspect.signature(cls.__init__).parameters
+    kwargs = {k: v for k, v in dims.items() if k in params}
+    kwargs.update(spec.get("init_args") or {})
+    return cls(**kwargs)
+
+
+def resolve_class(spec: dict):
+    if not isinstance(spec, dict) or "class_path" not in spec:
+        raise ValueError("model must be a mapping with class_path (and init_args)")
+    mod, _, name = spec["class_path"].rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(mod), name)
+    except (ImportError, AttributeError):
+        raise ValueError(f"model.class_path: cannot import {spec['class_path']!r}") from None
+    params = inspect.signature(cls.__init__).parameters
+    unknown = [k for k in (spec.get("init_args") or {}) if k not in params]
+    if unknown:
+        raise ValueError(f"model.init_args: unknown key(s) {unknown} for {spec['class_path']} "
+                         f"(known: {', '.join(p for p in params if p != 'self')})")
+    return cls
+
+
+class OxyTask(pl.LightningModule):
+    """Args:
+        model: ``{class_path: oxygen_hpc.models.OxyGenerator, init_args: {...}}`` (dims come from the data).
+        lam: weight λ of the chemistry regulariser (0 = off).
+        redfield_anchor: optional target mean ∂ẑ/∂PO4ₙ (normalised units; see ``losses.redfield_slope``).
+        lr, weight_decay: AdamW settings; ``lr_min``: cosine annealing floor over ``max_epochs``.
+        n_zones: zones for per-zone metrics (default from the data).
+        dims: feature dimensions (filled in from the data; stored in checkpoints).
+    """
+
+    def __init__(self, model: dict, lam: float = 0.1, redfield_anchor: float | None = None, lr: float = 3e-3,
+                 weight_decay: float = 1e-4, lr_min: float = 1e-4, n_zones: int | None = None,
+                 dims: dict | None = None):
+        super().__init__()
+        resolve_class(model)                       # fail at config time, not after the data is loaded
+        self.save_hyperparameters()
+        self.net: torch.nn.Module | None = None
+        if dims is not None:
+            self._build(dims, n_zones)
+
+    # -- building ---------------------------------------------------------------------------------------------
+    def _build(self, dims: dict, n_zones: int | None) -> None:
+        self.net = build_network(self.hparams.model, dims)
+        self.hparams.dims = dict(dims)
+        self.hparams.n_zones = int(n_zones or dims.get("n_zones", 32))
+        z = self.hparams.n_zones
+        self.val_metrics, self.test_metrics = global_metrics("val/"), global_metrics("test/")
+        self.val_zone, self.test_zone = ZoneErrors(z), ZoneErrors(z)
+
+    def configure_model(self) -> None:
+        if self.net is not None:
+            return
+        dm = self.trainer.datamodule
+        self._build(dm.dims, dm.dims.get("n_zones"))
+
+    def forward(self, batch: Any) -> torch.Tensor:
+        return self.net(batch)
+
+    # -- steps ------------------------------------------------------------------------------------------------
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        total, parts = regularised_loss(self.net, batch, self.hparams.lam, self.hparams.redfield_anchor)
+        n = int(parts["n_targets"])
+        bs = max(n, 1)
+        self.log("train/loss", total, batch_size=bs, prog_bar=True, sync_dist=True)
+        for k in ("mse", "reg_po4", "reg_no3", "grad_po4_mean"):
+            self.log(f"train/{k}", parts[k], batch_size=bs, sync_dist=True)
+        self.log("train/labelled_nodes", float(n), reduce_fx="sum", sync_dist=True)
+        return total
+
+    def _eval_step(self, batch: Any, metrics, zone_metric) -> dict:
+        pred = self.net(batch)
+        mask = target_mask(batch)
+        if bool(mask.any()):
+            metrics.update(pred[mask], batch.y[mask])
+            zone_of_node = batch.zone.reshape(-1)[batch.batch] if hasattr(batch, "batch") and batch.batch is not None \
+                else batch.zone.reshape(-1).expand(pred.shape[0])
+            zone_metric.update(pred[mask], batch.y[mask], zone_of_node[mask])
+        return {"pred": pred.detach(), "mask": mask}
+
+    def validation_step(self, batch: Any, batch_idx: int) -> dict:
+        return self._eval_step(batch, self.val_metrics, self.val_zone)
+
+    def test_step(self, batch: Any, batch_idx: int) -> dict:
+        return self._eval_step(batch, self.test_metrics, self.test_zone)
+
+    def _eval_epoch_end(self, stage: str, metrics, zone_metric) -> None:
+        if int(zone_metric.count.sum()) == 0:       # nothing labelled in this split (tiny runs)
+            metrics.reset(), zone_metric.reset()
+            return
+        self.log_dict(metrics.compute(), sync_dist=False)
+        mae, rmse, count = zone_metric.compute()
+        self.zone_rmse = {int(z): float(rmse[z]) for z in range(len(count)) if count[z] > 0}
+        for z, v in self.zone_rmse.items():
+            self.log(f"{stage}_zone/rmse_{z:02d}", v, sync_dist=False)
+        metrics.reset(), zone_metric.reset()
+
+    def on_validation_epoch_end(self) -> None:
+        self._eval_epoch_end("val", self.val_metrics, self.val_zone)
+
+    def on_test_epoch_end(self) -> None:
+        self._eval_epoch_end("test", self.test_metrics, self.test_zone)
+
+    def predict_step(self, batch: Any, batch_idx: int) -> dict:
+        pred = self.net(batch)
+        return {"pred": pred.float().cpu(), "cell": batch.cell.cpu(), "owned": batch.owned.cpu(),
+                "year": batch.year.reshape(-1)[batch.batch].cpu() if getattr(batch, "batch", None) is not None
+                else batch.year.reshape(-1).expand(pred.shape[0]).cpu()}
+
+    # -- optimisation -----------------------------------------------------------------------------------------
+    def configure_optimizers(self):
+        opt = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        t_max = max(int(self.trainer.max_epochs or 1), 1) if self._trainer is not None else 1
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=t_max, eta_min=self.hparams.lr_min)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
