@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--thresholds", type=float, nargs="+", metavar="UMOL_KG", help="OMZ thresholds")
     p.add_argument("--map-depths", type=float, nargs="+", metavar="M", help="map depths (nearest level)")
     p.add_argument("--map-years", type=int, nargs="+", metavar="YEAR", help="years to map")
+    p.add_argument("--geometry", dest="geometry_file", help="file with cell_volume/bottom_depth on the same grid")
     p.add_argument("--no-maps", action="store_true", help="skip the maps")
     p.add_argument("--no-basins", action="store_true", help="global products only")
     return p
@@ -31,8 +32,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    over = {k: v for k, v in (("input", a.input), ("out", a.out), ("thresholds", a.thresholds),
-                              ("map_depths", a.map_depths), ("map_years", a.map_years)) if v is not None}
+    flags = {"input": a.input, "out": a.out, "thresholds": a.thresholds, "map_depths": a.map_depths,
+             "map_years": a.map_years, "geometry_file": a.geometry_file}
+    over = {k: v for k, v in flags.items() if v is not None}
     if a.no_maps:
         over["maps"] = False
     if a.no_basins:
@@ -46,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ConfigError("input", "no input given (set it in the config or pass --input)", a.config)
         if a.input is None:
             cfg.input = resolve_path(cfg.input, a.config)
-        if cfg.ts_file is not None:
-            cfg.ts_file = resolve_path(cfg.ts_file, a.config)
+        cfg.ts_file = resolve_path(cfg.ts_file, a.config)
+        cfg.geometry_file = resolve_path(cfg.geometry_file, a.config)
     except ConfigError as e:
         print(f"oxygen-hpc products: {e}", file=sys.stderr)
         return 2

@@ -24,6 +24,9 @@ class ProductsConfig:
         density: constant seawater density (kg/m³) for the inventory (1025, as ``summary.json``).
         density_from_ts: use gsw in-situ density from ``temperature``/``salinity`` instead (read from ``ts_file``,
             default the input itself, e.g. ``truth.nc`` or ``covariates.nc`` on the same grid and years).
+        geometry_file: a file on the same grid with ``cell_volume`` (m³) and/or ``bottom_depth`` (m) to use for
+            volumes instead of the input's (e.g. the synthetic ``truth.nc``, so reconstruction and truth share
+            one geometry). Without it and without ``cell_volume`` in the input, volumes come from the grid.
         earth_radius_km: sphere radius for cell areas when the input has no ``cell_volume``.
         map_depths: depths (m) of the maps (nearest level). ``map_years``: years mapped (default first and last).
         maps, timeseries: write the PNGs.
@@ -38,6 +41,7 @@ class ProductsConfig:
     density: float = 1025.0
     density_from_ts: bool = False
     ts_file: str | None = None
+    geometry_file: str | None = None
     earth_radius_km: float = 6371.0
     map_depths: list[float] = field(default_factory=lambda: [0.0])
     map_years: list[int] | None = None

@@ -40,7 +40,7 @@ class Source:
     """One reconstruction or truth, read year by year."""
 
     def __init__(self, spec: str, variable: str = "o2", std_variable: str = "o2_std",
-                 earth_radius_km: float = 6371.0):
+                 earth_radius_km: float = 6371.0, geometry_file: str | None = None):
         self.files = resolve_inputs(spec)
         if len(self.files) == 1:
             ds = xr.open_dataset(self.files[0])
@@ -67,9 +67,12 @@ class Source:
         if len(set(self.years.tolist())) != len(self.years):
             raise InputError("the input holds more than one time step for a year")
         self.area_m2 = column_area_m2(self.lat, self.lon, earth_radius_km)
-        self.volume_given = "cell_volume" in ds
-        self._volume = np.asarray(ds["cell_volume"].values, float) if self.volume_given else None
-        self.bottom = np.asarray(ds["bottom_depth"].values, float) if "bottom_depth" in ds else None
+        geo = ds if geometry_file is None else _geometry(geometry_file, self.depth, self.lat, self.lon)
+        self.volume_given = "cell_volume" in geo
+        self._volume = np.asarray(geo["cell_volume"].values, float) if self.volume_given else None
+        self.bottom = np.asarray(geo["bottom_depth"].values, float) if "bottom_depth" in geo else None
+        if geo is not ds:
+            geo.close()
 
     def year(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """(o2, ocean mask, cell volume m³, o2_std or None) of time step ``n``, as float64 [nlev, nlat, nlon]."""
@@ -93,6 +96,17 @@ class Source:
 
     def close(self):
         self.ds.close()
+
+
+def _geometry(path: str, depth, lat, lon) -> xr.Dataset:
+    """``cell_volume``/``bottom_depth`` from another file on the same grid (e.g. the synthetic ``truth.nc``)."""
+    geo = xr.open_dataset(path)
+    if "cell_volume" not in geo and "bottom_depth" not in geo:
+        raise InputError(f"geometry_file {path} has neither cell_volume nor bottom_depth")
+    for name, c in (("depth", depth), ("lat", lat), ("lon", lon)):
+        if name in geo.coords and (geo[name].size != c.size or not np.allclose(geo[name].values, c)):
+            raise InputError(f"geometry_file {path}: coordinate '{name}' differs from the input's")
+    return geo[[v for v in ("cell_volume", "bottom_depth") if v in geo]].load()
 
 
 def _is_datetime(ds) -> bool:

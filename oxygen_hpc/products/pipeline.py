@@ -102,7 +102,7 @@ class Products:
 
 def compute(cfg: ProductsConfig, on_year=None) -> Products:
     """Stream ``cfg.input`` year by year; ``on_year(n, year, o2, ocean, std, src)`` is called for each year."""
-    src = Source(cfg.input, cfg.variable, cfg.std_variable, cfg.earth_radius_km)
+    src = Source(cfg.input, cfg.variable, cfg.std_variable, cfg.earth_radius_km, cfg.geometry_file)
     try:
         regions: dict = {"global": None}
         if cfg.basins:
@@ -128,7 +128,7 @@ def compute(cfg: ProductsConfig, on_year=None) -> Products:
             if on_year is not None:
                 on_year(n, int(src.years[n]), o2, ocean, std, src)
         attrs = {"source_files": ", ".join(str(f) for f in src.files[:3]) + (" ..." if len(src.files) > 3 else ""),
-                 "cell_volume": "from input cell_volume" if src.volume_given else
+                 "cell_volume": f"cell_volume of {cfg.geometry_file or 'the input'}" if src.volume_given else
                  f"sphere R={cfg.earth_radius_km} km x layer thickness between level mid-depths"
                  + (", cut at bottom_depth" if src.bottom is not None else ""),
                  "density": "gsw in-situ from temperature/salinity" if ts_ds is not None

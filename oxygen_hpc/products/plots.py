@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402,F401
 import numpy as np  # noqa: E402
 
 from oxygen_hpc.products.inventory import _edges  # noqa: E402
@@ -55,6 +56,7 @@ def plot_series(path: Path, years, series: dict[str, np.ndarray], trends: dict[s
             half = (tr.pct_ci95_high - tr.pct_ci95_low) / 2
             ax.plot(years, tr.line(years) / scale, "--", color=line.get_color(), lw=1,
                     label=f"{name} trend {tr.pct_per_decade:+.2f} ± {half:.2f} %/decade")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("year")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)

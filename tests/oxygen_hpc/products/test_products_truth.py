@@ -79,3 +79,9 @@ def test_yearly_files_equal_single_file(tiny_ocean, tmp_path, write_recon):
     glob_rows = a[a["region"] == "global"]
     for y, v in zip(glob_rows["year"], glob_rows["omz30_area_km2"]):
         assert abs(v / summary["omz30_area_km2"][str(y)] - 1) < 1e-6
+    # with the truth's geometry (geometry_file) the reconstruction's inventory is the true one
+    geo = compute(ProductsConfig(input=str(recon), geometry_file=str(tiny_ocean / "truth.nc"), **cfg))
+    geo = geo.yearly_table()
+    geo = geo[geo["region"] == "global"]
+    for y, v in zip(geo["year"], geo["inventory_mol"]):
+        assert abs(v / summary["inventory_mol"][str(y)] - 1) < 1e-6
