@@ -100,29 +100,35 @@ def _read(ds, path, options) -> ReadResult:
         vals = np.full(n_rows, np.nan)
         reasons = np.full(n_rows, "absent", dtype=object)
         vstart, zstart = np.concatenate([[0], np.cumsum(vn)[:-1]]), np.concatenate([[0], np.cumsum(zn)[:-1]])
-        for c in np.nonzero(vn > 0)[0]:
-            k, s0, r0 = vn[c], vstart[c], zstart[c]
-            if k != zn[c] or s0 + k > len(raw):
-                problems.append(Problem(name, f"cast {c} (wod_unique_cast {uid[c]})",
-                                        f"{wname} has {k} values for {zn[c]} depths; values not used"))
-                lost[var] = lost.get(var, 0) + int(k)
-                continue
-            sl, rl = slice(s0, s0 + k), slice(r0, r0 + k)
-            v = raw[sl]
-            r = np.full(k, "", dtype=object)
+        has = vn > 0
+        broken = has & ((vn != zn) | (vstart + vn > len(raw)))
+        for c in np.nonzero(broken)[0]:
+            k = vn[c]
+            problems.append(Problem(name, f"cast {c} (wod_unique_cast {uid[c]})",
+                                    f"{wname} has {k} values for {zn[c]} depths; values not used"))
+            lost[var] = lost.get(var, 0) + int(k)
+        ok = np.nonzero(has & ~broken)[0]
+        if len(ok):                                  # all well-formed casts at once (value j -> row j - s0 + r0)
+            k = vn[ok]
+            vi = np.repeat(vstart[ok] - zstart[ok], k)
+            ri = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(zstart[ok], k)
+            vi += ri
+            cast_i = np.repeat(ok, k)
+            v = raw[vi]
+            r = np.full(len(vi), "", dtype=object)
             if zflag is not None:
-                r = np.where(zflag[rl] != 0, np.char.add("source_flag:depth", zflag[rl].astype(str)), r)
+                _set_flag_reasons(r, zflag[ri], "source_flag:depth", zflag[ri] != 0)
             if iflag is not None:
-                r = np.where(iflag[sl] != 0, np.char.add("source_flag:iquod", iflag[sl].astype(str)), r)
+                _set_flag_reasons(r, iflag[vi], "source_flag:iquod", iflag[vi] != 0)
             if wflag is not None:
-                good = np.isin(wflag[sl], list(options.wod_good_flags))
-                r = np.where(~good, np.char.add("source_flag:", wflag[sl].astype(str)), r)
-            if pflag is not None and pflag[c] != 0:
-                r[:] = f"source_flag:profile{pflag[c]}"
-            r = r.astype(object)
-            r[(r == "") & bad[rl]] = "bad_position"
+                wf = wflag[vi]
+                _set_flag_reasons(r, wf, "source_flag:", ~np.isin(wf, list(options.wod_good_flags)))
+            if pflag is not None:
+                pf = pflag[cast_i]
+                _set_flag_reasons(r, pf, "source_flag:profile", pf != 0)
+            r[(r == "") & bad[ri]] = "bad_position"
             r[~np.isfinite(v)] = "missing"
-            vals[rl], reasons[rl] = v, r
+            vals[ri], reasons[ri] = v, r
         units = getattr(ds.variables[wname], "units", "")
         per_var[var] = (vals, reasons, units)
 
@@ -132,6 +138,14 @@ def _read(ds, path, options) -> ReadResult:
     convert_units(df, per_var, pressure, rlat, lon[cast_of_row])
     rows = finish_rows(df) if len(df) else empty_rows()
     return ReadResult(rows=rows, problems=problems, lost_values=lost)
+
+
+def _set_flag_reasons(r: np.ndarray, flags: np.ndarray, prefix: str, where: np.ndarray) -> None:
+    """``r[where] = prefix + str(flag)``, one string per distinct flag value."""
+    if not where.any():
+        return
+    uniq, inv = np.unique(flags[where], return_inverse=True)
+    r[where] = np.asarray([f"{prefix}{u}" for u in uniq.tolist()], dtype=object)[inv]
 
 
 def convert_units(df, per_var, pressure, lat, lon) -> None:
