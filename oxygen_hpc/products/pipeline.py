@@ -26,6 +26,9 @@ from oxygen_hpc.products.omz import omz_table
 from oxygen_hpc.products.trends import ols_trend, trend_rows
 
 
+OPEN_FILES = 4
+
+
 def tkey(t: float) -> str:
     return f"omz{t:g}".replace(".", "p")
 
@@ -101,7 +104,15 @@ class Products:
 
 
 def compute(cfg: ProductsConfig, on_year=None) -> Products:
-    """Stream ``cfg.input`` year by year; ``on_year(n, year, o2, ocean, std, src)`` is called for each year."""
+    """Stream ``cfg.input`` year by year; ``on_year(n, year, o2, ocean, std, src)`` is called for each year.
+
+    xarray keeps at most ``OPEN_FILES`` yearly files open (each open file holds its HDF5 chunk cache), so memory
+    stays at about one year's grid however many years the input holds."""
+    with xr.set_options(file_cache_maxsize=OPEN_FILES):
+        return _compute(cfg, on_year)
+
+
+def _compute(cfg: ProductsConfig, on_year) -> Products:
     src = Source(cfg.input, cfg.variable, cfg.std_variable, cfg.earth_radius_km, cfg.geometry_file)
     try:
         regions: dict = {"global": None}
