@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import datetime
+import json
 import os
 import resource
+import socket
+import tempfile
 import time
 
 # Idle OpenMP threads sleep instead of spinning: on a shared, loaded machine spinning intra-op threads made a
@@ -105,8 +109,8 @@ def run_steps(rank: int, world: int, args: argparse.Namespace, result: dict) -> 
     torch.manual_seed(0)
     if world > 1:
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
-        os.environ.setdefault("MASTER_PORT", str(args.port))
-        dist.init_process_group("gloo", rank=rank, world_size=world)
+        os.environ["MASTER_PORT"] = str(args.port)
+        dist.init_process_group("gloo", rank=rank, world_size=world, timeout=datetime.timedelta(minutes=5))
     data = synthetic_partition(args.nodes, args.edges, args.labelled, 10, 8, 5, seed=1000 + rank)
     model = OxyGenerator(10, 8, 5, hidden=args.hidden, layers=args.layers, affine=args.affine, rank=args.rank,
                          temporal=not args.no_temporal, checkpoint=args.checkpoint)
@@ -130,7 +134,8 @@ def run_steps(rank: int, world: int, args: argparse.Namespace, result: dict) -> 
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
     step_s = sorted(times)[len(times) // 2]
-    out = {"step_s": step_s, "cpu_s": sorted(cpu)[len(cpu) // 2], "labelled": labelled, "nodes": data.num_nodes, "rss_mb": peak_rss_mb(),
+    out = {"step_s": step_s, "cpu_s": sorted(cpu)[len(cpu) // 2], "labelled": labelled, "nodes": data.num_nodes,
+           "rss_mb": peak_rss_mb(),
            "rss_setup_mb": rss_setup, "loss": float(loss.detach())}
     if world > 1:
         gathered = [None] * world
@@ -142,11 +147,18 @@ def run_steps(rank: int, world: int, args: argparse.Namespace, result: dict) -> 
         result.update({"ranks": [out]})
 
 
-def _spawned(rank: int, world: int, args: argparse.Namespace, queue) -> None:
+def _spawned(rank: int, world: int, args: argparse.Namespace, result_path: str) -> None:
     result: dict = {}
     run_steps(rank, world, args, result)
     if rank == 0:
-        queue.put(result)
+        with open(result_path, "w") as f:
+            json.dump(result, f)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def report(world: int, result: dict, threads: int) -> float:
@@ -155,9 +167,10 @@ def report(world: int, result: dict, threads: int) -> float:
     labelled = sum(r["labelled"] for r in ranks)
     nodes = sum(r["nodes"] for r in ranks)
     print(f"[{world} process{'es' if world > 1 else ''}, {max(1, threads // world)} thread(s) each] "
-          f"median step {step_s:.3f} s (CPU {max(r['cpu_s'] for r in ranks):.2f} s) | labelled nodes/s {labelled / step_s:,.0f} | total nodes/s "
+          f"median step {step_s:.3f} s (CPU {max(r['cpu_s'] for r in ranks):.2f} s) | labelled nodes/s "
+          f"{labelled / step_s:,.0f} | total nodes/s "
           f"{nodes / step_s:,.0f} | peak RSS per process {max(r['rss_mb'] for r in ranks):,.0f} MB "
-          f"(after setup {max(r['rss_setup_mb'] for r in ranks):,.0f} MB) | loss {ranks[0]['loss']:.3f}")
+          f"(after setup {max(r['rss_setup_mb'] for r in ranks):,.0f} MB) | loss {ranks[0]['loss']:.3f}", flush=True)
     return labelled / step_s
 
 
@@ -176,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--procs", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--port", type=int, default=29533)
+    p.add_argument("--port", type=int, default=0, help="rendezvous port (0 = a free one)")
     p.add_argument("--checkpoint", action="store_true", help="activation checkpointing of each layer")
     p.add_argument("--mmap-threshold-mb", type=float, default=0.0,
                    help="glibc mmap threshold (0 = default); e.g. 4 lowers peak RSS at some CPU cost")
@@ -191,10 +204,13 @@ def main(argv: list[str] | None = None) -> None:
             result: dict = {}
             run_steps(0, 1, args, result)
         else:
-            ctx = mp.get_context("spawn")
-            queue = ctx.SimpleQueue()
-            mp.spawn(_spawned, args=(world, args, queue), nprocs=world, join=True)
-            result = queue.get()
+            if not args.port:
+                args.port = free_port()
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "result.json")
+                mp.spawn(_spawned, args=(world, args, path), nprocs=world, join=True)
+                with open(path) as f:
+                    result = json.load(f)
         rates[world] = report(world, result, args.threads)
     if 1 in rates:
         for world, rate in rates.items():

@@ -18,7 +18,8 @@ class OxyGenerator(NodeRegressor):
 
     .. math::
         h^{(0)}_i = \mathrm{SiLU}(W_f [\mathrm{MLP}(u_i) \,\|\, \mathrm{BiLSTM}(s_i)]), \quad
-        h^{(l)}_i = h^{(l-1)}_i + \sigma\big(α^{(l)}_i W^{(l)} \textstyle\sum_j w^{(l)}_{ji} h^{(l-1)}_j + β^{(l)}_i\big),
+        h^{(l)}_i = h^{(l-1)}_i
+            + \sigma\big(α^{(l)}_i W^{(l)} \textstyle\sum_j w^{(l)}_{ji} h^{(l-1)}_j + β^{(l)}_i\big),
         \quad \hat y_i = μ + σ_y\, w_o^\top h^{(L)}_i
 
     u_i = [x, nutrients·mask, nutrients_mask, (obs·obs_mask, obs_mask)], s_i = the 11-step DO series and mask.

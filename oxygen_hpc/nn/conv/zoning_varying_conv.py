@@ -63,7 +63,8 @@ class ZoningVaryingConv(nn.Module):
 
     def forward(self, h: Tensor, edge_index: Tensor, edge_attr: Optional[Tensor], affine_params: Tensor) -> Tensor:
         if affine_params.shape != (h.shape[0], self.param_size):
-            raise ValueError(f"affine_params must be [{h.shape[0]}, {self.param_size}], got {list(affine_params.shape)}")
+            raise ValueError(f"affine_params must be [{h.shape[0]}, {self.param_size}], "
+                             f"got {list(affine_params.shape)}")
         m = self.lin(self.aggregate(h, edge_index, edge_attr))
         return h + self.act(apply_node_affine(m, affine_params, self.mode, self.rank))
 
