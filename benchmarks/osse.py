@@ -1,0 +1,167 @@
+"""OSSE benchmark: OxyGenerator vs every baseline on the same folds of a synthetic ocean, scored against
+held-out observations and against the truth at never-observed nodes.
+
+    python benchmarks/osse.py --world /tmp/osse/ocean --out results.json --epochs 3 [--ablations]
+
+``--world`` is an ``oxygen-hpc synth`` output (native files + truth.nc + covariates.nc). Missing stages are built
+with ``oxygen-hpc ingest/partition`` subprocesses into ``--work`` (default WORLD/../osse_work) with
+``configs/preprocess/<--preprocess>.yaml``, or ``--partitions`` reuses existing ones (they must come from this world).
+
+Writes ``--out`` = {method: {"held_out": {n, mae, rmse, r2, mape, n_mape}, "unobserved": {...}, "val": {...},
+"train_seconds": s, "predict_seconds": s, ...}} after every method (a crash keeps what was done), a sidecar
+``<out stem>.meta.json`` (command, seed, folds, sizes, hardware, wall times), and prints a table sorted by
+held-out RMSE. Held-out = owned nodes of ``--test-fold`` against their observed binned value; unobserved = a fixed
+sample of (cell, year) nodes with no observation at all, against truth.nc. Validation fold metrics are reported
+for choosing hyper-parameters; the test fold is never used for that.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("PYTHONUNBUFFERED", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _args(argv):
+    from oxygen_hpc.evaluation.methods import ABLATIONS, NEURAL_BASELINES, TABLE_BASELINES
+
+    all_methods = ("oxygenerator",) + NEURAL_BASELINES + TABLE_BASELINES
+    p = argparse.ArgumentParser(prog="benchmarks/osse.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--world", required=True, help="synthetic ocean directory (oxygen-hpc synth --out)")
+    p.add_argument("--out", default="results.json")
+    p.add_argument("--work", help="where to build store/partitions (default WORLD/../osse_work)")
+    p.add_argument("--partitions", help="reuse these partitions (skip ingest/partition)")
+    p.add_argument("--preprocess", default="demo", help="configs/preprocess/<NAME>.yaml (tiny | demo) or a path")
+    p.add_argument("--workers", type=int, default=2, help="Dask workers for ingest/partition")
+    p.add_argument("--epochs", type=int, default=3, help="epochs for every neural method")
+    p.add_argument("--limit-train-batches", type=float, default=None,
+                   help="fraction (≤1) or number of training batches per epoch (default all)")
+    p.add_argument("--val-fold", type=int, default=0)
+    p.add_argument("--test-fold", type=int, default=1)
+    p.add_argument("--n-unobserved", type=int, default=20_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--num-workers", type=int, default=1, help="DataLoader workers")
+    p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    p.add_argument("--train-config", default="demo", help="configs/train/<NAME>.yaml giving OxyGenerator's spec")
+    p.add_argument("--methods", default=",".join(all_methods),
+                   help=f"comma list (default all: {','.join(all_methods)})")
+    p.add_argument("--ablations", action="store_true", help=f"also ablation_{{{','.join(ABLATIONS)}}}")
+    return p.parse_args(argv)
+
+
+def _table(results: dict) -> str:
+    rows = sorted(results.items(), key=lambda kv: kv[1]["held_out"]["rmse"])
+    head = (f"{'method':<27} | {'held-out (test fold, vs observed)':^34} | {'never-observed (vs truth)':^34} | "
+            f"{'train s':>8}")
+    sub = f"{'':<27} | {'rmse':>7} {'mae':>7} {'r2':>7} {'mape%':>8} | {'rmse':>7} {'mae':>7} {'r2':>7} {'mape%':>8} |"
+    lines = [head, sub, "-" * len(head)]
+    for m, r in rows:
+        h, u = r["held_out"], r["unobserved"]
+        lines.append(f"{m:<27} | {h['rmse']:7.2f} {h['mae']:7.2f} {h['r2']:7.3f} {h['mape']:8.2f} | "
+                     f"{u['rmse']:7.2f} {u['mae']:7.2f} {u['r2']:7.3f} {u['mape']:8.2f} | {r['train_seconds']:8.1f}")
+    return "\n".join(lines)
+
+
+def _hardware() -> dict:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cpus_visible": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(), "torch": torch.__version__, "platform": platform.platform()}
+
+
+def main(argv=None) -> int:
+    a = _args(argv)
+    t_start = time.time()
+    import torch
+
+    torch.set_num_threads(a.threads)
+    from oxygen_hpc.evaluation.harness import EvalSets, run_neural, run_table
+    from oxygen_hpc.evaluation.methods import TABLE_BASELINES, neural_specs, table_baseline
+    from oxygen_hpc.evaluation.tables import node_tables, split
+    from oxygen_hpc.evaluation.truth import grid_from_manifest, truth_values
+    from oxygen_hpc.evaluation.world import prepare
+
+    world = Path(a.world).resolve()
+    prep: dict = {}
+    if a.partitions:
+        parts = Path(a.partitions).resolve()
+    else:
+        tpl = a.preprocess if a.preprocess.endswith(".yaml") else f"configs/preprocess/{a.preprocess}.yaml"
+        parts, prep = prepare(world, a.work, tpl, workers=a.workers)
+    manifest = json.loads((parts / "manifest.json").read_text())
+    grid = grid_from_manifest(manifest)
+
+    t0 = time.time()
+    labelled, unobs = node_tables(parts, a.n_unobserved, a.seed)
+    sp = split(labelled, a.val_fold, a.test_fold)
+    truth = truth_values(world / "truth.nc", grid, unobs["cell"], unobs["year"])
+    keep = truth == truth
+    if not keep.all():
+        print(f"warning: {int((~keep).sum())} sampled nodes have no truth; dropped", file=sys.stderr)
+        unobs, truth = unobs[keep].reset_index(drop=True), truth[keep]
+    sets = EvalSets(sp["train"], sp["val"], sp["test"], unobs, truth, grid.ncells)
+    tables_s = time.time() - t0
+    print(f"partitions {parts}: {len(manifest['partitions'])} partitions; labelled nodes train {len(sets.train):,} "
+          f"val {len(sets.val):,} test {len(sets.test):,}; never-observed sample {len(unobs):,} "
+          f"({tables_s:.0f} s)", flush=True)
+
+    methods = [m.strip() for m in a.methods.split(",") if m.strip()]
+    specs = neural_specs(ablations=a.ablations, config=a.train_config)
+    if a.ablations:
+        methods += [m for m in specs if m.startswith("ablation_") and m not in methods]
+    unknown = [m for m in methods if m not in specs and m not in TABLE_BASELINES]
+    if unknown:
+        raise SystemExit(f"unknown method(s) {unknown}")
+
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results: dict = {}
+    meta = {"command": " ".join([sys.executable, *sys.argv]) if argv is None else " ".join(argv),
+            "world": str(world), "partitions": str(parts), "seed": a.seed, "epochs": a.epochs,
+            "val_fold": a.val_fold, "test_fold": a.test_fold, "batch_size": a.batch_size,
+            "limit_train_batches": a.limit_train_batches, "n_partitions": len(manifest["partitions"]),
+            "n_train": len(sets.train), "n_val": len(sets.val), "n_test": len(sets.test),
+            "n_unobserved": len(unobs), "fold_scheme": manifest["config"].get("folds", {}),
+            "preprocess_seconds": prep, "tables_seconds": round(tables_s, 1), "hardware": _hardware()}
+    work_dir = (Path(a.work) if a.work else world.parent / "osse_work") / "runs"
+    lt = a.limit_train_batches
+    lt = int(lt) if lt is not None and lt > 1 else lt
+    for m in methods:
+        t0 = time.time()
+        print(f"\n== {m}", flush=True)
+        if m in TABLE_BASELINES:
+            r = run_table(table_baseline(m, a.seed), sets)
+        else:
+            r = run_neural(specs[m], parts, sets, a.val_fold, a.test_fold, a.epochs, seed=a.seed,
+                           batch_size=a.batch_size, num_workers=a.num_workers, work_dir=work_dir / m,
+                           limit_train_batches=lt)
+        r["wall_seconds"] = round(time.time() - t0, 1)
+        results[m] = r
+        h, u = r["held_out"], r["unobserved"]
+        print(f"   held-out rmse {h['rmse']:.2f}  never-observed rmse {u['rmse']:.2f}  val rmse "
+              f"{r['val']['rmse']:.2f}  train {r['train_seconds']:.0f} s  wall {r['wall_seconds']:.0f} s", flush=True)
+        out.write_text(json.dumps(results, indent=1))
+    meta["wall_seconds"] = round(time.time() - t_start, 1)
+    out.with_name(out.stem + ".meta.json").write_text(json.dumps(meta, indent=1))
+    print("\n" + _table(results))
+    print(f"\nresults: {out}  (meta: {out.with_name(out.stem + '.meta.json')}); total {meta['wall_seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

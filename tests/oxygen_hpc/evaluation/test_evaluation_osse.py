@@ -1,0 +1,110 @@
+"""OSSE evaluation: node tables, truth look-up, metrics, and the harness (1 epoch) on a tiny hand-made world."""
+import json
+
+import netCDF4
+import numpy as np
+import pytest
+
+from oxygen_hpc.evaluation.harness import EvalSets, NeuralSpec, run_neural, run_table
+from oxygen_hpc.evaluation.metrics import regression_metrics
+from oxygen_hpc.evaluation.tables import node_tables, split
+from oxygen_hpc.evaluation.truth import grid_from_manifest, truth_values
+from oxygen_hpc.models.baselines import InverseDistanceWeighting
+from preprocessing.partition import toy
+from preprocessing.partition.config import PartitionConfig
+from preprocessing.partition.pipeline import run
+
+VAL, TEST = 0, 1
+
+
+def _truth_field(grid, year):
+    k, j, i = np.meshgrid(np.arange(grid.nlev), np.arange(grid.nlat), np.arange(grid.nlon), indexing="ij")
+    return 250.0 - 0.05 * grid.depth[k] + 3.0 * np.sin(i) + 2.0 * j + 0.5 * (year - 2000)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    d = tmp_path_factory.mktemp("osse")
+    grid, ocean, cov, store = toy.tiny_case(d, years=(2000, 2003), store_years=(1998, 2005), rows=80)
+    parts = d / "parts"
+    run(PartitionConfig(covariates=str(cov), out=str(parts), zones_lon=2, zones_lat=2), str(store), workers=1,
+        progress=False)
+    truth = d / "truth.nc"
+    with netCDF4.Dataset(truth, "w") as ds:
+        for name, n in (("time", len(grid.years)), ("depth", grid.nlev), ("lat", grid.nlat), ("lon", grid.nlon)):
+            ds.createDimension(name, n)
+        t = ds.createVariable("time", "f8", ("time",))
+        t.units = "days since 1900-01-01"
+        t[:] = (grid.years - 1900) * 365.25 + 182.0
+        for name, vals in (("depth", grid.depth), ("lat", grid.lat), ("lon", grid.lon)):
+            ds.createVariable(name, "f8", (name,))[:] = vals
+        o2 = ds.createVariable("o2", "f4", ("time", "depth", "lat", "lon"), fill_value=np.float32(np.nan))
+        for n, y in enumerate(grid.years):
+            o2[n] = np.where(ocean, _truth_field(grid, y), np.nan)
+    return {"parts": parts, "truth": truth, "grid": grid, "ocean": ocean}
+
+
+def test_metrics_by_hand():
+    t = np.array([1.0, 10.0, 20.0, np.nan, 40.0])
+    p = np.array([2.0, 12.0, 17.0, 5.0, 40.0])
+    m = regression_metrics(p, t)
+    e = np.array([1.0, 2.0, -3.0, 0.0])
+    tt = np.array([1.0, 10.0, 20.0, 40.0])
+    assert m["n"] == 4 and m["n_mape"] == 3
+    assert m["mae"] == pytest.approx(1.5) and m["rmse"] == pytest.approx(np.sqrt(14 / 4))
+    assert m["r2"] == pytest.approx(1 - 14 / ((tt - tt.mean()) ** 2).sum())
+    assert m["mape"] == pytest.approx(100 * (0.2 + 0.15 + 0.0) / 3)
+    with pytest.raises(ValueError):
+        regression_metrics([np.nan], [1.0])
+
+
+def test_tables_and_truth(world):
+    lab, unobs = node_tables(world["parts"], n_unobserved=50, seed=3)
+    assert np.isfinite(lab["y"]).all() and unobs["y"].isna().all() and len(unobs) == 50
+    both = np.concatenate([lab["year"] * 10**6 + lab["cell"], unobs["year"] * 10**6 + unobs["cell"]])
+    assert len(np.unique(both)) == len(both)                       # owned only: each node once
+    again = node_tables(world["parts"], n_unobserved=50, seed=3)[1]
+    assert again[["year", "cell"]].equals(unobs[["year", "cell"]])  # the same sample every time
+    manifest = json.loads((world["parts"] / "manifest.json").read_text())
+    assert {"x_" + n for n in manifest["feature_names"]} <= set(lab.columns)
+    assert set(lab["year"]) <= set(range(2000, 2004)) and lab["year"].dtype == np.int64
+    sp = split(lab, VAL, TEST)
+    assert not sp["train"]["fold"].isin([VAL, TEST]).any() and (sp["test"]["fold"] == TEST).all()
+    grid = grid_from_manifest(manifest)
+    tv = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])
+    k, j, i = grid.unravel(unobs["cell"].to_numpy())
+    want = [_truth_field(grid, y)[kk, jj, ii] for y, kk, jj, ii in zip(unobs["year"], k, j, i)]
+    np.testing.assert_allclose(tv, want, rtol=1e-6)
+
+
+@pytest.mark.timeout(60)
+def test_harness_two_methods(world):
+    import torch
+
+    torch.set_num_threads(1)
+    manifest = json.loads((world["parts"] / "manifest.json").read_text())
+    grid = grid_from_manifest(manifest)
+    lab, unobs = node_tables(world["parts"], n_unobserved=40)
+    sp = split(lab, VAL, TEST)
+    truth = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])
+    sets = EvalSets(sp["train"], sp["val"], sp["test"], unobs, truth, grid.ncells)
+    assert len(sets.test) > 0 and len(sets.train) > 0
+
+    r = run_table(InverseDistanceWeighting(k=4), sets)
+    # independently: refit, predict, and score against the truth read straight from the file
+    idw = InverseDistanceWeighting(k=4).fit(lab[~lab["fold"].isin([VAL, TEST])])
+    with netCDF4.Dataset(world["truth"]) as ds:
+        o2 = np.asarray(ds["o2"][:])
+    k, j, i = grid.unravel(unobs["cell"].to_numpy())
+    t = o2[unobs["year"].to_numpy() - grid.year_start, k, j, i]
+    e = idw.predict(unobs) - t
+    assert r["unobserved"]["rmse"] == pytest.approx(np.sqrt(np.mean(e ** 2)))
+    assert r["unobserved"]["mae"] == pytest.approx(np.mean(np.abs(e)))
+    test = lab[lab["fold"] == TEST]
+    assert r["held_out"]["rmse"] == pytest.approx(np.sqrt(np.mean((idw.predict(test) - test["y"]) ** 2)))
+
+    spec = NeuralSpec(model={"class_path": "oxygen_hpc.models.MLP", "init_args": {"hidden": 8, "layers": 2}},
+                      zone_adaptive=True)
+    n = run_neural(spec, world["parts"], sets, VAL, TEST, epochs=1, batch_size=4, num_workers=0)
+    assert n["held_out"]["n"] == len(sets.test) and n["unobserved"]["n"] == len(unobs)
+    assert np.isfinite([n["held_out"]["rmse"], n["unobserved"]["rmse"], n["train_seconds"]]).all()
