@@ -16,6 +16,28 @@ from oxygen_hpc.data.dataset import PartitionDataset
 from oxygen_hpc.data.sampler import ShardedSequentialSampler, ZoneWeightedSampler
 
 
+class ResumableLoader(DataLoader):
+    """Training loader that saves its place in the epoch in checkpoints (Lightning's ``_Stateful`` interface):
+    after a mid-epoch requeue the sampler skips the batches already trained on, and the masking's random split is
+    keyed by (epoch, position), so the resumed run trains on exactly the batches an uninterrupted run would."""
+
+    def __init__(self, *args, progress=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._progress = progress
+
+    def state_dict(self) -> dict:
+        s = self.sampler
+        return {"epoch": int(s.epoch), "processed": int(self._progress() if self._progress else 0),
+                "zone_weights": {int(k): float(v) for k, v in s.zone_weights.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        s = self.sampler
+        s.set_epoch(int(state["epoch"]))
+        if state.get("zone_weights"):
+            s.set_zone_weights(state["zone_weights"])
+        s.resume_at = (int(state["epoch"]), int(state.get("processed", 0)) * int(self.batch_size))
+
+
 class PartitionDataModule(pl.LightningDataModule):
     """Args:
         root: partitions directory.
@@ -80,13 +102,22 @@ class PartitionDataModule(pl.LightningDataModule):
             self.datasets["predict"] = self._ds("predict", self.predict_years)
 
     def _world(self) -> tuple[int | None, int | None]:
-        t = getattr(self, "_trainer", None)
+        t = getattr(self, "trainer", None)
         return (t.world_size, t.global_rank) if t is not None else (None, None)
 
-    def _loader(self, ds, sampler) -> DataLoader:
+    def _processed_batches(self) -> int:
+        """Batches of this epoch whose optimiser step is done (``processed``: right whether the checkpoint is written
+        by the requeue signal mid-step or at ``on_train_batch_end``)."""
+        t = getattr(self, "trainer", None)
+        return t.fit_loop.epoch_loop.batch_progress.current.processed if t is not None else 0
+
+    def _loader(self, ds, sampler, resumable: bool = False) -> DataLoader:
         kw = {}
         if self.num_workers > 0:
             kw = dict(prefetch_factor=self.prefetch_factor, persistent_workers=self.persistent_workers)
+        if resumable:
+            return ResumableLoader(ds, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers,
+                                   pin_memory=self.pin_memory, progress=self._processed_batches, **kw)
         return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers,
                           pin_memory=self.pin_memory, **kw)
 
@@ -98,10 +129,10 @@ class PartitionDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         ds = self.datasets.get("fit") or self._ds("fit")
-        self.train_sampler = ZoneWeightedSampler(ds.zones, *self._world(), seed=self.seed)
+        self.train_sampler = ZoneWeightedSampler(ds.zones, *self._world(), seed=self.seed, with_keys=True)
         if self._zone_weights:
             self.train_sampler.set_zone_weights(self._zone_weights)
-        return self._loader(ds, self.train_sampler)
+        return self._loader(ds, self.train_sampler, resumable=True)
 
     def _seq(self, stage: str) -> DataLoader:
         ds = self.datasets.get(stage) or self._ds(stage)

@@ -41,6 +41,9 @@ class PartitionDataset(torch.utils.data.Dataset):
             raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
         self.root = Path(root)
         self.manifest = json.loads((self.root / "manifest.json").read_text())
+        if not self.manifest.get("complete", True):
+            raise ValueError(f"{root}: partitioning did not finish (manifest.json says complete: false); "
+                             "run `oxygen-hpc partition` again to complete it")
         if self.manifest["schema_version"] != schema.SCHEMA_VERSION:
             raise ValueError(f"{root}: schema_version {self.manifest['schema_version']} != {schema.SCHEMA_VERSION}")
         ys = None if years is None else {int(y) for y in years}
@@ -52,7 +55,6 @@ class PartitionDataset(torch.utils.data.Dataset):
         self.norm = self.manifest["normalisation"]["observations"]
         self._files: dict[int, h5py.File] = {}
         self._pid = os.getpid()
-        self._draws = 0
 
     @property
     def zones(self) -> list[int]:
@@ -83,11 +85,13 @@ class PartitionDataset(torch.utils.data.Dataset):
         g = self._file(year)[schema.zone_group(zone)]
         return {k: g[k][()] for k in RAW}
 
-    def __getitem__(self, i: int) -> Data:
+    def __getitem__(self, key) -> Data:
+        """``key``: an index, or ``(index, epoch, position)`` from the training sampler — the masking's random split
+        then depends only on that key, so a resumed run (or any worker layout) sees the same batches."""
+        i, epoch, pos = key if isinstance(key, tuple) else (key, 0, -1)
         year, zone = self.index[i]
         a = self.raw(i)
-        rng = np.random.default_rng([self.seed, year, zone, self._draws])
-        self._draws += 1
+        rng = np.random.default_rng([self.seed, year, zone, epoch, pos + 1])
         m = mask_partition(a, self.stage, self.val_fold, self.test_fold, self.norm, self.use_obs_inputs,
                            self.obs_input_fraction, rng)
         t = torch.from_numpy

@@ -35,7 +35,7 @@ class ZoneWeightedSampler(DistributedSampler):
     """
 
     def __init__(self, zones: Sequence[int], num_replicas: int | None = None, rank: int | None = None,
-                 seed: int = 0, num_samples: int | None = None):
+                 seed: int = 0, num_samples: int | None = None, with_keys: bool = False):
         R, r = _world(num_replicas, rank)
         super().__init__(list(zones), num_replicas=R, rank=r, shuffle=True, seed=seed, drop_last=False)
         self.item_zones = np.asarray(list(zones), np.int64)
@@ -43,6 +43,8 @@ class ZoneWeightedSampler(DistributedSampler):
         total = len(self.item_zones) if num_samples is None else int(num_samples)
         self.num_samples = math.ceil(total / R) if total else 0
         self.total_size = self.num_samples * R
+        self.with_keys = with_keys     # yield (index, epoch, position): the dataset seeds its masking with it
+        self.resume_at: tuple[int, int] | None = None   # (epoch, draws of this rank to skip): mid-epoch resume
 
     def set_zone_weights(self, weights: dict[int, float]) -> None:
         """Weight per zone (missing zones keep 1.0); must be > 0 and finite."""
@@ -61,7 +63,14 @@ class ZoneWeightedSampler(DistributedSampler):
         g = torch.Generator()
         g.manual_seed(self.seed + self.epoch)
         draws = torch.multinomial(self.item_weights(), self.total_size, replacement=True, generator=g)
-        return iter(draws[self.rank:self.total_size:self.num_replicas].tolist())
+        mine = draws[self.rank:self.total_size:self.num_replicas].tolist()
+        start = 0
+        if self.resume_at is not None and self.resume_at[0] == self.epoch:
+            start = self.resume_at[1]
+        self.resume_at = None
+        if self.with_keys:
+            return iter([(i, self.epoch, pos) for pos, i in enumerate(mine)][start:])
+        return iter(mine[start:])
 
     def __len__(self) -> int:
         return self.num_samples

@@ -113,8 +113,9 @@ def main(argv: list[str]) -> int:
     from oxygen_hpc.data.datamodule import PartitionDataModule
     from oxygen_hpc.training.task import OxyTask
 
-    sys.argv = [sys.argv[0]]          # LightningCLI reads `args`; avoid its warning about sys.argv
-    OxyCLI(OxyTask, PartitionDataModule, subclass_mode_model=True, subclass_mode_data=True, args=argv,
+    # The DDP launcher re-runs sys.argv for the other ranks, so parse sys.argv itself when it is our command line.
+    args = None if argv == sys.argv[1:] else argv
+    OxyCLI(OxyTask, PartitionDataModule, subclass_mode_model=True, subclass_mode_data=True, args=args,
            save_config_callback=WandbConfigSaver, save_config_kwargs={"overwrite": True},
            parser_kwargs={"default_env": False}, auto_configure_optimizers=False)
     return 0

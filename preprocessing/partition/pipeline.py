@@ -76,7 +76,7 @@ def run(cfg: PartitionConfig, store: str | None, cluster=None, workers: int | No
     done = [] if force else [r for r in mf.reusable(out, head) if r["year"] in years]
     done_years = {r["year"] for r in done}
     todo = [y for y in years if y not in done_years]
-    mf.write(out, mf.build(head, done))
+    mf.write(out, {**mf.build(head, done), "complete": not todo})
     have = store_years(store)
     records = list(done)
     if todo:
@@ -112,7 +112,7 @@ def run(cfg: PartitionConfig, store: str | None, cluster=None, workers: int | No
                 rec = fut.result()
                 records.append(rec)
                 finished.add(rec["year"])
-                mf.write(out, mf.build(head, records))
+                mf.write(out, {**mf.build(head, records), "complete": False})
                 bar.update(1)
                 bar.set_postfix(nodes=rec["n_nodes_total"], refresh=False)
                 if queue:
@@ -121,6 +121,6 @@ def run(cfg: PartitionConfig, store: str | None, cluster=None, workers: int | No
                 for y in [y for y in bins if y < lo - H]:
                     del bins[y]  # no pending or future year needs it: let Dask free it
             bar.close()
-    manifest = mf.build(head, records)
+    manifest = {**mf.build(head, records), "complete": True}
     mf.write(out, manifest)
     return RunSummary(out, len(todo), len(done), manifest, time.perf_counter() - t0, records)
