@@ -88,22 +88,22 @@ def model_only(pred, reps: int = 2) -> dict:
     pred._forward(batches[0])                                   # warm-up (kernels, allocator)
     sync = torch.cuda.synchronize if pred.device.type == "cuda" else (lambda: None)
     sync()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(reps):
         for b in batches:
             pred._forward(b)
     sync()
-    dt = (time.perf_counter() - t0) / reps
-    return {"cells_per_s": owned / dt, "nodes_per_s": nodes / dt, "batches": len(batches), "cells": owned}
+    dt, cpu = (time.perf_counter() - t0) / reps, (time.process_time() - c0) / reps
+    return {"cells_per_s": owned / dt, "cells_per_cpu_s": owned / cpu, "nodes_per_s": nodes / dt, "batches": len(batches), "cells": owned}
 
 
 def end_to_end(pred) -> dict:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     stats = pred.run()
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     cells = sum(s.cells for s in stats)
     tot = {k: sum(getattr(s, k) for s in stats) for k in ("read_s", "model_s", "write_s")}
-    return {"wall_s": wall, "cells": cells, "cells_per_s": cells / wall, **tot,
+    return {"wall_s": wall, "cells": cells, "cells_per_s": cells / wall, "cells_per_cpu_s": cells / cpu, **tot,
             "write_cells_per_s": cells / max(tot["write_s"], 1e-9)}
 
 
@@ -132,7 +132,7 @@ def main(argv=None) -> int:
     ap.add_argument("--years", type=int, default=2)
     ap.add_argument("--rows", type=int, default=20_000, help="observation rows per year")
     ap.add_argument("--dir", default="/tmp/oxygen_infer_bench", help="work dir (partitions reused across runs)")
-    ap.add_argument("--batch-nodes", type=int, default=400_000)
+    ap.add_argument("--batch-nodes", type=int, default=None, help="default: by device (runner)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: 1 on CPU)")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader reader processes")
     ap.add_argument("--complevel", type=int, default=1)
@@ -161,17 +161,19 @@ def main(argv=None) -> int:
     for prec in (("fp32", "bf16") if cuda else ("fp32",)):
         pred = Predictor(config(parts, ckpt, root / f"out_{prec}", a, prec), Ranks())
         mo = model_only(pred)
-        print(f"[1 process, {pred.device}, {prec}] model only: {mo['cells_per_s']:,.0f} cells/s "
-              f"({mo['nodes_per_s']:,.0f} nodes/s incl. halos; {mo['batches']} batches of <= {a.batch_nodes:,} nodes)")
+        print(f"[1 process, {pred.device}, {prec}] model only: {mo['cells_per_s']:,.0f} cells/s wall, "
+              f"{mo['cells_per_cpu_s']:,.0f} per CPU-second "
+              f"({mo['nodes_per_s']:,.0f} nodes/s incl. halos; {mo['batches']} batches of <= {pred.batch_nodes:,} nodes)")
         e = end_to_end(pred)
         print(f"[1 process, {pred.device}, {prec}] end to end: {e['cells']:,} cells in {e['wall_s']:.2f} s = "
-              f"{e['cells_per_s']:,.0f} cells/s (read {e['read_s']:.2f} s, model {e['model_s']:.2f} s, "
+              f"{e['cells_per_s']:,.0f} cells/s wall, {e['cells_per_cpu_s']:,.0f} per CPU-second (read {e['read_s']:.2f} s, model {e['model_s']:.2f} s, "
               f"write {e['write_s']:.2f} s); writing alone {e['write_cells_per_s']:,.0f} cells/s")
     if not cuda and not a.no_mpi:
         mpiexec = str(Path(sys.executable).with_name("mpiexec"))
         cmd = [mpiexec, "-n", "2", sys.executable, __file__, "--child", "--parts", str(parts), "--ckpt", str(ckpt),
-               "--out", str(root / "out_mpi"), "--batch-nodes", str(a.batch_nodes), "--threads", "1",
+               "--out", str(root / "out_mpi"), "--threads", "1",
                "--complevel", str(a.complevel), "--device", "cpu"]
+        cmd += ["--batch-nodes", str(a.batch_nodes)] if a.batch_nodes else []
         r = subprocess.run(cmd, capture_output=True, text=True)
         line = [x for x in r.stdout.splitlines() if x.startswith("CHILD ")]
         if r.returncode or not line:
@@ -180,7 +182,8 @@ def main(argv=None) -> int:
         rows = json.loads(line[0][6:])
         wall = max(x["wall_s"] for x in rows)
         cells = sum(x["cells"] for x in rows)
-        per = ", ".join(f"rank {x['rank']} {x['years']} {x['cells_per_s']:,.0f}" for x in rows)
+        per = ", ".join(f"rank {x['rank']} {x['years']} {x['cells_per_s']:,.0f} wall / {x['cells_per_cpu_s']:,.0f} per CPU-s"
+                        for x in rows)
         print(f"[mpiexec -n 2, cpu, 1 thread/rank] end to end: {cells:,} cells in {wall:.2f} s = "
               f"{cells / wall:,.0f} cells/s total, {cells / wall / 2:,.0f} per process ({per} cells/s)")
     return 0

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from oxygen_hpc.inference import writer
-from oxygen_hpc.inference.config import InferConfig
+from oxygen_hpc.inference.config import BATCH_NODES, InferConfig
 from oxygen_hpc.inference.ranks import Ranks, assign_years
 from preprocessing.grid import GridSpec
 
@@ -115,6 +115,7 @@ class Predictor:
         self.years = sorted(sizes)
         self.mine = assign_years(sizes, ranks.size)[ranks.rank]
         self.device = pick_device(cfg, ranks)
+        self.batch_nodes = cfg.batch_nodes or BATCH_NODES[self.device.type]
         self.ckpt_sha = [sha256_file(c) for c in cfg.checkpoints]
         self.manifest_sha = sha256_file(mpath)
         key = {"checkpoints": self.ckpt_sha, "partitions_manifest": self.manifest_sha, "precision": cfg.precision}
@@ -152,7 +153,7 @@ class Predictor:
         packs = []
         for y in years:
             idx = [i for i, (yy, _) in enumerate(ds.index) if yy == y]
-            packs += [[idx[j] for j in g] for g in pack([n_nodes[ds.index[i]] for i in idx], self.cfg.batch_nodes)]
+            packs += [[idx[j] for j in g] for g in pack([n_nodes[ds.index[i]] for i in idx], self.batch_nodes)]
         kw = {"prefetch_factor": 2, "persistent_workers": False} if self.cfg.num_workers > 0 else {}
         return ds, torch.utils.data.DataLoader(ds, batch_sampler=packs, collate_fn=Batch.from_data_list,
                                                num_workers=self.cfg.num_workers,
