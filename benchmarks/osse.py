@@ -42,6 +42,11 @@ def _args(argv):
     p.add_argument("--epochs", type=int, default=3, help="epochs for every neural method")
     p.add_argument("--limit-train-batches", type=float, default=None,
                    help="fraction (≤1) or number of training batches per epoch (default all)")
+    p.add_argument("--years", help="START:END[:STEP] (inclusive): the years neural methods train on and every method "
+                   "is scored on (default all; the CPU budget on the demo ocean needs a subset)")
+    p.add_argument("--table-train-years", choices=("all", "same"), default="all",
+                   help="table baselines fit on the training-fold observations of every year (all; the neural "
+                   "models see other years' training observations through `series`) or of --years only (same)")
     p.add_argument("--val-fold", type=int, default=0)
     p.add_argument("--test-fold", type=int, default=1)
     p.add_argument("--n-unobserved", type=int, default=20_000)
@@ -54,6 +59,17 @@ def _args(argv):
                    help=f"comma list (default all: {','.join(all_methods)})")
     p.add_argument("--ablations", action="store_true", help=f"also ablation_{{{','.join(ABLATIONS)}}}")
     return p.parse_args(argv)
+
+
+def _years(spec, all_years):
+    if not spec:
+        return None
+    parts = [int(v) for v in spec.split(":")]
+    start, end, step = (parts + [parts[0], 1])[:3] if len(parts) == 1 else (parts + [1])[:3]
+    ys = [y for y in range(start, end + 1, step) if y in set(all_years)]
+    if not ys:
+        raise SystemExit(f"--years {spec}: no partitions in those years")
+    return ys
 
 
 def _table(results: dict) -> str:
@@ -107,8 +123,14 @@ def main(argv=None) -> int:
     grid = grid_from_manifest(manifest)
 
     t0 = time.time()
-    labelled, unobs = node_tables(parts, a.n_unobserved, a.seed)
-    sp = split(labelled, a.val_fold, a.test_fold)
+    all_years = sorted({int(p["year"]) for p in manifest["partitions"]})
+    years = _years(a.years, all_years)
+    labelled, _ = node_tables(parts, 0, a.seed)
+    _, unobs = node_tables(parts, a.n_unobserved, a.seed, years=years)
+    in_years = labelled["year"].isin(years if years is not None else all_years)
+    sp = split(labelled[in_years], a.val_fold, a.test_fold)
+    if a.table_train_years == "all":
+        sp["train"] = split(labelled, a.val_fold, a.test_fold)["train"]
     truth = truth_values(world / "truth.nc", grid, unobs["cell"], unobs["year"])
     keep = truth == truth
     if not keep.all():
@@ -116,7 +138,8 @@ def main(argv=None) -> int:
         unobs, truth = unobs[keep].reset_index(drop=True), truth[keep]
     sets = EvalSets(sp["train"], sp["val"], sp["test"], unobs, truth, grid.ncells)
     tables_s = time.time() - t0
-    print(f"partitions {parts}: {len(manifest['partitions'])} partitions; labelled nodes train {len(sets.train):,} "
+    print(f"partitions {parts}: {len(manifest['partitions'])} partitions, years "
+          f"{'all' if years is None else years}; labelled nodes train {len(sets.train):,} "
           f"val {len(sets.val):,} test {len(sets.test):,}; never-observed sample {len(unobs):,} "
           f"({tables_s:.0f} s)", flush=True)
 
@@ -134,7 +157,8 @@ def main(argv=None) -> int:
     meta = {"command": " ".join([sys.executable, *sys.argv]) if argv is None else " ".join(argv),
             "world": str(world), "partitions": str(parts), "seed": a.seed, "epochs": a.epochs,
             "val_fold": a.val_fold, "test_fold": a.test_fold, "batch_size": a.batch_size,
-            "limit_train_batches": a.limit_train_batches, "n_partitions": len(manifest["partitions"]),
+            "limit_train_batches": a.limit_train_batches, "years": years if years is not None else "all",
+            "table_train_years": a.table_train_years, "n_partitions": len(manifest["partitions"]),
             "n_train": len(sets.train), "n_val": len(sets.val), "n_test": len(sets.test),
             "n_unobserved": len(unobs), "fold_scheme": manifest["config"].get("folds", {}),
             "preprocess_seconds": prep, "tables_seconds": round(tables_s, 1), "hardware": _hardware()}
@@ -149,7 +173,7 @@ def main(argv=None) -> int:
         else:
             r = run_neural(specs[m], parts, sets, a.val_fold, a.test_fold, a.epochs, seed=a.seed,
                            batch_size=a.batch_size, num_workers=a.num_workers, work_dir=work_dir / m,
-                           limit_train_batches=lt)
+                           limit_train_batches=lt, years=years)
         r["wall_seconds"] = round(time.time() - t0, 1)
         results[m] = r
         h, u = r["held_out"], r["unobserved"]

@@ -100,8 +100,9 @@ def predict_owned(net: torch.nn.Module, loader, ncells: int) -> tuple[np.ndarray
 
 def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int, test_fold: int, epochs: int,
                seed: int = 0, batch_size: int = 16, num_workers: int = 1, work_dir: str | Path | None = None,
-               limit_train_batches: Any = None) -> dict:
-    """Train ``spec`` for ``epochs`` on CPU (one device) and score it."""
+               limit_train_batches: Any = None, years=None) -> dict:
+    """Train ``spec`` for ``epochs`` on CPU (one device) on the partitions of ``years`` (default all) and score
+    it (the evaluation nodes must lie in those years)."""
     import pytorch_lightning as pl
 
     from oxygen_hpc.data.datamodule import PartitionDataModule
@@ -109,7 +110,7 @@ def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int
     from oxygen_hpc.training.callbacks import ZoneAdaptiveSampling
 
     pl.seed_everything(seed, workers=True, verbose=False)
-    dm = PartitionDataModule(str(root), val_fold=val_fold, test_fold=test_fold, batch_size=batch_size,
+    dm = PartitionDataModule(str(root), val_fold=val_fold, test_fold=test_fold, years=years, batch_size=batch_size,
                              num_workers=num_workers, prefetch_factor=4 if num_workers else None,
                              persistent_workers=num_workers > 0, use_obs_inputs=spec.use_obs_inputs, seed=seed)
     task = OxyTask(model=spec.model, lam=spec.lam, lr=spec.lr, weight_decay=spec.weight_decay)
@@ -124,7 +125,7 @@ def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     dm.setup("test")
-    keys, pred = predict_owned(task.net, dm._seq("test"), sets.ncells)
+    keys, pred = predict_owned(task.net, dm.test_dataloader(), sets.ncells)
     preds = [_lookup(keys, pred, sets.key(t)) for t in (sets.val, sets.test, sets.unobserved)]
     out = score(sets, *preds)
     n_params = sum(p.numel() for p in task.net.parameters())
