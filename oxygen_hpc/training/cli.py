@@ -111,7 +111,11 @@ class OxyCLI(LightningCLI):
 
 def main(argv: list[str]) -> int:
     from oxygen_hpc.data.datamodule import PartitionDataModule
+    from oxygen_hpc.training.strategies import register
     from oxygen_hpc.training.task import OxyTask
+
+    register()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")     # idle OpenMP threads must not spin against DDP peers
 
     # The DDP launcher re-runs sys.argv for the other ranks, so parse sys.argv itself when it is our command line.
     args = None if argv == sys.argv[1:] else argv

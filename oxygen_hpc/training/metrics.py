@@ -36,7 +36,7 @@ class ZoneErrors(Metric):
             self.add_state(name, default=torch.zeros(n_zones, dtype=torch.float64), dist_reduce_fx="sum")
 
     def update(self, preds: Tensor, target: Tensor, zone: Tensor) -> None:
-        e = (preds - target).double()
+        e = (preds - target).to(self.abs_sum.dtype)      # a strategy may have cast the states (DeepSpeed: fp32)
         z = zone.long().clamp(0, self.n_zones - 1)
         self.abs_sum.index_add_(0, z, e.abs())
         self.sq_sum.index_add_(0, z, e * e)

@@ -114,11 +114,11 @@ class OxyTask(pl.LightningModule):
         if int(zone_metric.count.sum()) == 0:       # nothing labelled in this split (tiny runs)
             metrics.reset(), zone_metric.reset()
             return
-        self.log_dict(metrics.compute(), sync_dist=False)
+        self.log_dict(metrics.compute(), sync_dist=True)        # identical on every rank: the mean is the value
         mae, rmse, count = zone_metric.compute()
         self.zone_rmse = {int(z): float(rmse[z]) for z in range(len(count)) if count[z] > 0}
         for z, v in self.zone_rmse.items():
-            self.log(f"{stage}_zone/rmse_{z:02d}", v, sync_dist=False)
+            self.log(f"{stage}_zone/rmse_{z:02d}", v, sync_dist=True)
         metrics.reset(), zone_metric.reset()
 
     def on_validation_epoch_end(self) -> None:
