@@ -134,7 +134,8 @@ class Predictor:
                 "software_version": __version__, "checkpoints": [Path(c).name for c in self.cfg.checkpoints],
                 "checkpoint_sha256": self.ckpt_sha, "ensemble_size": len(self.ckpt_sha),
                 "partitions_manifest_sha256": self.manifest_sha, "grid": self.manifest["grid"],
-                "config": asdict(self.cfg), "precision": self.cfg.precision}
+                "config": {**asdict(self.cfg), "batch_nodes": self.batch_nodes}, "precision": self.cfg.precision,
+                "device": self.device.type}
 
     # -- the run ---------------------------------------------------------------------------------------------
     def todo(self) -> tuple[list[int], list[int]]:
