@@ -59,4 +59,4 @@ echo "== $(date -Is) job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}) 
 extra=()
 [[ $ACCELERATOR == cpu ]] && extra+=(--trainer.accelerator=cpu)
 srun --kill-on-bad-exit=1 "$OXY" fit --config "$CONFIG" --trainer.num_nodes="$NNODES" \
-    --trainer.devices="$DEVICES" --trainer.default_root_dir="$RUN_DIR" "${extra[@]}"
+    --trainer.devices="$DEVICES" --trainer.default_root_dir="$RUN_DIR" "${extra[@]}" "$@"
