@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 import sys
 
 import pytest
 import yaml
 
 from oxygen_hpc.sweep import cli
+
+ROOT = Path(__file__).resolve().parents[3]
 from oxygen_hpc.sweep.expand import SweepError, apply_overrides, expand, flatten_parameters, validate
 from oxygen_hpc.sweep.submit import build_argv, plan, use_wandb
 
@@ -130,7 +133,7 @@ def test_wandb_mode_creates_one_sweep_and_agent_tasks(tmp_path):
     assert all(t["argv"] == ["wandb", "agent", "--count", "1", "team/oxy/abc123"] for t in data["tasks"])
 
 
-@pytest.mark.parametrize("name, n", [("tiny_grid", 4), ("oxygenerator_random", 24), ("ablation_zoning", 36)])
+@pytest.mark.parametrize("name, n", [("tiny_grid", 4), ("oxygenerator_random", 24), ("ablation", 36)])
 def test_shipped_sweep_specs_expand(name, n):
     from pathlib import Path
 
@@ -140,3 +143,17 @@ def test_shipped_sweep_specs_expand(name, n):
     runs = expand(spec)
     assert len(runs) == n and len({json.dumps(r, sort_keys=True) for r in runs}) == n
     assert spec["metric"] == {"name": "val/rmse", "goal": "minimize"}
+
+
+@pytest.mark.parametrize("spec", sorted((ROOT / "configs" / "sweeps").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_swept_parameter_exists_in_its_base_config(spec):
+    """A dotted name that is not in the base config would silently add an unused key: refuse it here."""
+    import yaml
+
+    s = yaml.safe_load(spec.read_text())
+    base = yaml.safe_load((ROOT / s["base_config"]).read_text())
+    for name in s["parameters"]:
+        node = base
+        for part in name.split("."):
+            assert isinstance(node, dict) and part in node, f"{spec.name}: {name} not in {s['base_config']}"
+            node = node[part]
