@@ -118,3 +118,43 @@ def test_usr1_requeues_and_resumes_to_the_uninterrupted_weights(tmp_path, parts)
         assert torch.equal(a[k], b[k]), k
     rid = (run_dir / "wandb_run_id").read_text().strip()
     assert {p.name for p in run_dir.rglob("run-*.wandb")} == {f"run-{rid}.wandb"}   # one W&B run in total
+
+
+@pytest.mark.timeout(600)
+def test_sweep_of_four_real_trainings_is_one_job_array(tmp_path, parts):
+    import json
+    import sys
+
+    base = _config(tmp_path, parts, epochs=1)
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(yaml.safe_dump({
+        "name": "tiny-real", "method": "grid", "base_config": str(base),
+        "metric": {"name": "val/rmse", "goal": "minimize"},
+        "sbatch": ["--cpus-per-task=1", "--time=00:10:00"],
+        "parameters": {"model.init_args.model.init_args.hidden": {"values": [8, 16]},
+                       "model.init_args.lam": {"values": [0.0, 0.1]}}}))
+    exe = str(Path(sys.executable).with_name("oxygen-hpc"))
+    d = tmp_path / "sweep"
+    r = subprocess.run([exe, "sweep", str(spec), "--dir", str(d), "--submit", "--parallel", "2"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    import re
+
+    job = re.search(r"submitted job array (\d+)", r.stdout).group(1)
+    t0 = time.monotonic()
+    while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip():
+        assert time.monotonic() - t0 < 500, "sweep array did not finish"
+        time.sleep(1)
+    rep = subprocess.run([exe, "sweep", "report", str(d)], capture_output=True, text=True, timeout=60)
+    assert rep.returncode == 0, rep.stderr
+    assert "4 runs, 4 ok" in rep.stdout, rep.stdout
+    import csv
+
+    rows = list(csv.DictReader((d / "report.csv").open()))
+    assert sorted(int(r["run"]) for r in rows) == [0, 1, 2, 3] and {r["state"] for r in rows} == {"ok"}
+    rmse = [float(r["val/rmse"]) for r in rows]
+    assert rmse == sorted(rmse)                                   # best first
+    for i in range(4):
+        m = json.loads((d / "runs" / str(i) / "metrics.json").read_text())
+        assert (d / "runs" / str(i) / "checkpoints" / "last.ckpt").is_file()
+        assert m["val/rmse"] == pytest.approx(float(next(r for r in rows if r["run"] == str(i))["val/rmse"]), rel=1e-5)
