@@ -38,9 +38,6 @@ class CPUDeepSpeedStrategy(DeepSpeedStrategy):
 
         DDPStrategy.setup_environment(self)
 
-    def _set_deepspeed_activation_checkpointing(self) -> None:
-        pass
-
 
 def register() -> None:
     """Make ``strategy: deepspeed_cpu`` (ZeRO-2) and ``deepspeed_cpu_stage_{1,3}`` usable by name in configs."""
