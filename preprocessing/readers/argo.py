@@ -54,6 +54,25 @@ def check_complete(ds, path: str) -> None:
         raise ReaderError(path, f"file truncated: {size} bytes, its variables need at least {need}")
 
 
+def read_netcdf(path: str, body, what: str, auto_mask: bool = False):
+    """Open ``path``, check it is not truncated, return ``body(ds)``; every failure becomes a :class:`ReaderError`
+    naming the file (``what`` says which kind of file was expected). Shared by the netCDF readers."""
+    try:
+        ds = netCDF4.Dataset(path)
+    except Exception as e:
+        raise ReaderError(path, f"not a readable netCDF file ({e})") from None
+    try:
+        ds.set_auto_mask(auto_mask)
+        check_complete(ds, path)
+        return body(ds)
+    except ReaderError:
+        raise
+    except Exception as e:
+        raise ReaderError(path, f"cannot read {what} ({type(e).__name__}: {e})") from None
+    finally:
+        ds.close()
+
+
 def cf_times(values, units: str) -> np.ndarray:
     """CF ``<unit> since <origin>`` numbers → datetime64[ns] rounded to the second (NaT where not finite)."""
     m = re.match(r"\s*(\w+)\s+since\s+(.+)$", units or "")
@@ -185,20 +204,7 @@ def _choose(ds, param, n_prof, options) -> tuple[np.ndarray, np.ndarray, str | N
 
 
 def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
-    try:
-        ds = netCDF4.Dataset(path)
-    except Exception as e:
-        raise ReaderError(path, f"not a readable netCDF file ({e})") from None
-    try:
-        ds.set_auto_mask(False)
-        check_complete(ds, path)
-        return _read(ds, path, options)
-    except ReaderError:
-        raise
-    except Exception as e:
-        raise ReaderError(path, f"cannot read Argo profile file ({type(e).__name__}: {e})") from None
-    finally:
-        ds.close()
+    return read_netcdf(path, lambda ds: _read(ds, path, options), "Argo profile file")
 
 
 def _read(ds, path, options) -> ReadResult:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from preprocessing.readers.argo import (
-    ARGO_FILL, BAD_POSITION_QC, BAD_PRESSURE_QC, cf_times, check_complete, finalize, is_netcdf, qc_reasons,
+    ARGO_FILL, BAD_POSITION_QC, BAD_PRESSURE_QC, cf_times, finalize, is_netcdf, qc_reasons, read_netcdf,
     qc_strings, unit_kind,
 )
 from preprocessing.readers.base import ReaderError, ReaderOptions, ReadResult
@@ -53,20 +53,7 @@ def _text(ds, name, n) -> np.ndarray:
 
 
 def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
-    try:
-        ds = netCDF4.Dataset(path)
-    except Exception as e:
-        raise ReaderError(path, f"not a readable netCDF file ({e})") from None
-    try:
-        ds.set_auto_mask(False)
-        check_complete(ds, path)
-        return _read(ds, path, options)
-    except ReaderError:
-        raise
-    except Exception as e:
-        raise ReaderError(path, f"cannot read ERDDAP Argo table ({type(e).__name__}: {e})") from None
-    finally:
-        ds.close()
+    return read_netcdf(path, lambda ds: _read(ds, path, options), "ERDDAP Argo table")
 
 
 def _choose(ds, name, profile, n, options):

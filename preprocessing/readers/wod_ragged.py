@@ -17,7 +17,7 @@ import netCDF4
 import numpy as np
 import pandas as pd
 
-from preprocessing.readers.argo import cf_times, check_complete, convert_concentration, is_netcdf, unit_kind
+from preprocessing.readers.argo import cf_times, convert_concentration, is_netcdf, read_netcdf, unit_kind
 from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
 from preprocessing.units import pressure_from_depth
 
@@ -50,19 +50,7 @@ def _flags(ds, name, n) -> np.ndarray | None:
 
 
 def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
-    try:
-        ds = netCDF4.Dataset(path)
-    except Exception as e:
-        raise ReaderError(path, f"not a readable netCDF file ({e})") from None
-    try:
-        check_complete(ds, path)
-        return _read(ds, path, options)
-    except ReaderError:
-        raise
-    except Exception as e:
-        raise ReaderError(path, f"cannot read WOD ragged-array file ({type(e).__name__}: {e})") from None
-    finally:
-        ds.close()
+    return read_netcdf(path, lambda ds: _read(ds, path, options), "WOD ragged-array file", auto_mask=True)
 
 
 def _read(ds, path, options) -> ReadResult:
