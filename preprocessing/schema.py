@@ -50,6 +50,17 @@ REASON_SUPERSAT = "supersaturation"   # O2 > 120 % of saturation below 200 m
 REASON_DUPLICATE = "duplicate"        # same cast found in a source of higher priority
 REASON_POSITION = "bad_position"      # lat/lon/time/depth of the level unusable
 REASON_UNITS = "unknown_units"        # units could not be converted
+REASON_GOOD = ""                      # good so far (readers, QC); accepted once it survives duplicates
+REASON_ABSENT = "absent"              # the source does not carry this variable here: not a value, not counted
+
+# Inside ingest, reasons travel as a pandas Categorical whose first categories are REASON_CODES, in this order, so
+# their integer codes are fixed (CODE_GOOD = 0, …) and readers, QC and staging compare small integers; reasons
+# with a source suffix ("source_flag:4") are further categories after these. The store, ``rejected/`` and the
+# report carry the reason strings themselves.
+REASON_CODES = (REASON_GOOD, REASON_ABSENT, REASON_MISSING, REASON_POSITION, REASON_UNITS, REASON_RANGE,
+                REASON_SUPERSAT, REASON_DUPLICATE)
+(CODE_GOOD, CODE_ABSENT, CODE_MISSING, CODE_POSITION, CODE_UNITS, CODE_RANGE, CODE_SUPERSAT,
+ CODE_DUPLICATE) = range(len(REASON_CODES))
 
 # --- HDF5 partitions ---------------------------------------------------------------------------------------
 SCHEMA_VERSION = 1

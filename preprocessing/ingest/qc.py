@@ -10,14 +10,15 @@ import pandas as pd
 
 from preprocessing import units
 from preprocessing.ingest.config import QCConfig
-from preprocessing.readers.base import REASON_SUFFIX
-from preprocessing.schema import REASON_POSITION, REASON_RANGE, REASON_SUPERSAT, VARIABLES
+from preprocessing.readers.base import REASON_SUFFIX, as_reasons
+from preprocessing.schema import CODE_GOOD, CODE_POSITION, CODE_RANGE, CODE_SUPERSAT, VARIABLES
 
 DEFAULT_RANGES = QCConfig().ranges
 
 
 def apply_qc(rows: pd.DataFrame, qc: QCConfig) -> pd.DataFrame:
-    """Return ``rows`` with reasons updated in place of good values that fail a check."""
+    """Return ``rows`` with reasons updated in place of good values that fail a check. Reason columns come back
+    as Categoricals with the fixed codes of :data:`preprocessing.schema.REASON_CODES` (strings are converted)."""
     if rows.empty:
         return rows
     limits = {**DEFAULT_RANGES, **qc.ranges}
@@ -28,17 +29,21 @@ def apply_qc(rows: pd.DataFrame, qc: QCConfig) -> pd.DataFrame:
     bad_pos = (~np.isfinite(lat) | ~np.isfinite(lon) | (np.abs(lat) > 90) | ~np.isfinite(depth)
                | (depth < -1.0) | (depth > qc.max_depth) | t.isna().to_numpy())
     for v in VARIABLES:
-        reason = rows[v + REASON_SUFFIX].to_numpy(object)
+        cat = as_reasons(rows[v + REASON_SUFFIX])
+        good = cat.codes == CODE_GOOD
         val = rows[v].to_numpy(float)
-        good = reason == ""
-        r = reason.copy()
-        r[good & bad_pos] = REASON_POSITION
         lo, hi = limits[v]
-        r[good & ~bad_pos & ((val < lo) | (val > hi) | ~np.isfinite(val))] = REASON_RANGE
-        rows[v + REASON_SUFFIX] = r
+        pos = good & bad_pos
+        rng = good & ~bad_pos & ((val < lo) | (val > hi) | ~np.isfinite(val))
+        if pos.any() or rng.any():
+            codes = cat.codes.copy()
+            codes[pos] = CODE_POSITION
+            codes[rng] = CODE_RANGE
+            cat = pd.Categorical.from_codes(codes, dtype=cat.dtype)
+        rows[v + REASON_SUFFIX] = cat
     # O2 supersaturation below the mixed layer: needs T and S (good or not: they are only used for solubility)
-    ox_r = rows["oxygen" + REASON_SUFFIX].to_numpy(object)
-    cand = (ox_r == "") & (depth > qc.supersaturation_min_depth)
+    ox = rows["oxygen" + REASON_SUFFIX].array
+    cand = (ox.codes == CODE_GOOD) & (depth > qc.supersaturation_min_depth)
     if cand.any():
         T = rows["temperature"].to_numpy(float)[cand]
         S = rows["salinity"].to_numpy(float)[cand]
@@ -50,7 +55,8 @@ def apply_qc(rows: pd.DataFrame, qc: QCConfig) -> pd.DataFrame:
             sol[ok] = units.oxygen_solubility(S[ok], T[ok], p[ok], lat[cand][ok], lon[cand][ok])
         ratio = rows["oxygen"].to_numpy(float)[cand] / sol
         idx = np.flatnonzero(cand)[ok & (ratio > qc.supersaturation_max)]
-        ox_r = ox_r.copy()
-        ox_r[idx] = REASON_SUPERSAT
-        rows["oxygen" + REASON_SUFFIX] = ox_r
+        if len(idx):
+            codes = ox.codes.copy()
+            codes[idx] = CODE_SUPERSAT
+            rows["oxygen" + REASON_SUFFIX] = pd.Categorical.from_codes(codes, dtype=ox.dtype)
     return rows

@@ -16,15 +16,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from pandas.api.types import union_categoricals
 
 from preprocessing.ingest.config import IngestConfig
 from preprocessing.ingest.discover import READERS, Chunk, InputFile, reader_module, route
 from preprocessing.ingest.qc import apply_qc
-from preprocessing.readers.base import REASON_SUFFIX, ReaderError
-from preprocessing.schema import VARIABLES
+from preprocessing.readers.base import REASON_SUFFIX, ReaderError, as_reasons
+from preprocessing.schema import CODE_ABSENT, CODE_GOOD, VARIABLES
 
-STAGE_VERSION = 1
+STAGE_VERSION = 2     # 2: strings (cast_id, reasons, source, file) dictionary-encoded in the staged Parquet
 
 
 def staging_dir(store: str) -> Path:
@@ -51,34 +53,38 @@ def _iter_frames(mod, path: str, cfg: IngestConfig):
         yield r.rows, r.problems, r.lost_values
 
 
-def cast_summary(rows: pd.DataFrame, source: str, chunk: str) -> pd.DataFrame:
-    """One row per cast: position, time, and the depths at which it carries an oxygen entry."""
-    has_ox = rows["oxygen" + REASON_SUFFIX].to_numpy(object) != "absent"
-    df = pd.DataFrame({"cast_id": rows["cast_id"], "time": rows["time"], "lat": rows["lat"], "lon": rows["lon"],
-                       "depth": rows["depth"].where(has_ox)})
+def cast_summary(rows: pd.DataFrame, source: str, chunk: str, file: str) -> pd.DataFrame:
+    """One row per cast (sorted by cast_id): position, time (first non-null of the cast), the number of good values
+    per variable, and the sorted depths at which it carries an oxygen entry."""
+    codes, uniq = pd.factorize(rows["cast_id"])
+    names = np.asarray(uniq, dtype=object).astype(str)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    key, k = rank[codes], len(order)
+    firsts = pd.DataFrame({"time": rows["time"].array, "lat": rows["lat"].to_numpy(float),
+                           "lon": rows["lon"].to_numpy(float)}, copy=False).groupby(key, sort=True).first()
+    out = {"cast_id": names[order], "time": firsts["time"].array, "lat": firsts["lat"].to_numpy(),
+           "lon": firsts["lon"].to_numpy()}
     for v in VARIABLES:
-        df[f"n_{v}"] = (rows[v + REASON_SUFFIX].to_numpy(object) == "").astype(np.int64)
-    g = df.groupby("cast_id", sort=True)
-    out = g.agg(time=("time", "first"), lat=("lat", "first"), lon=("lon", "first"),
-                **{f"n_{v}": (f"n_{v}", "sum") for v in VARIABLES})
-    out["depths"] = _sorted_depths(df["cast_id"], df["depth"].to_numpy(float), out.index)
-    out = out.reset_index()
+        out[f"n_{v}"] = np.bincount(key[as_reasons(rows[v + REASON_SUFFIX]).codes == CODE_GOOD], minlength=k)
+    ox = as_reasons(rows["oxygen" + REASON_SUFFIX]).codes
+    depth = rows["depth"].to_numpy(float)
+    out["depths"] = _sorted_depths(key, depth, (ox != CODE_ABSENT) & ~np.isnan(depth), k)
+    out = pd.DataFrame(out)
     out["source"] = source
     out["chunk"] = chunk
-    out["file"] = rows["source_file"].iloc[0]
+    out["file"] = file
     return out
 
 
-def _sorted_depths(cast_id: pd.Series, depth: np.ndarray, keys: pd.Index) -> list:
-    """Per cast (in the order of ``keys``), its finite depths sorted ascending as a list (vectorised groupby)."""
-    codes, uniq = pd.factorize(cast_id)
-    keep = ~np.isnan(depth)
-    ck, dk = codes[keep], depth[keep]
+def _sorted_depths(key: np.ndarray, depth: np.ndarray, keep: np.ndarray, k: int) -> list:
+    """Per cast key 0..k-1, its kept depths sorted ascending, as a list."""
+    ck, dk = key[keep], depth[keep]
     order = np.lexsort((dk, ck))
-    ck, dk = ck[order], dk[order]
-    lists = [a.tolist() for a in np.split(dk, np.searchsorted(ck, np.arange(1, len(uniq))))]
-    pos = pd.Index(uniq).get_indexer(keys)
-    return [lists[i] for i in pos]
+    flat = dk[order].tolist()
+    bounds = np.searchsorted(ck[order], np.arange(k + 1)).tolist()
+    return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def unrecognised(source: str, path: str, cfg: IngestConfig) -> str:
@@ -119,12 +125,9 @@ def _read_one(f: InputFile, cfg: IngestConfig, writer_box: list, tmp_data: Path,
             for v, n in lost.items():
                 rec["lost_values"][v] = rec["lost_values"].get(v, 0) + int(n)
             if not rows.empty:
-                rows = apply_qc(rows, cfg.qc)
-                rows.insert(0, "source_file", f.path)
-                rows.insert(0, "source", f.source)
-                parts.append(rows)
+                parts.append(apply_qc(rows, cfg.qc))
                 if len(parts) > 1 or _nbytes(rows) > (64 << 20):     # stream big files, batch small ones
-                    _flush(parts, writer_box, tmp_data, casts, f.source, chunk)
+                    _flush(parts, writer_box, tmp_data, casts, f, chunk)
     except ReaderError as e:
         rec.update(status="failed", error=str(e))
     except Exception as e:  # a reader bug must still name the file, and the other files go on
@@ -132,7 +135,7 @@ def _read_one(f: InputFile, cfg: IngestConfig, writer_box: list, tmp_data: Path,
         rec.update(status="failed",
                    error=f"{f.path}: {type(e).__name__}: {e} (at {Path(last.filename).name}:{last.lineno})")
     if rec["status"] == "ok":
-        _flush(parts, writer_box, tmp_data, casts, f.source, chunk)
+        _flush(parts, writer_box, tmp_data, casts, f, chunk)
     return rec
 
 
@@ -140,17 +143,59 @@ def _nbytes(df: pd.DataFrame) -> int:
     return int(df.memory_usage(index=False, deep=False).sum())
 
 
-def _flush(parts: list, writer_box: list, tmp_data: Path, casts: list, source: str, chunk: str) -> None:
+_DICT = pa.dictionary(pa.int32(), pa.string())
+STAGE_SCHEMA = pa.schema(
+    [("source", _DICT), ("source_file", _DICT), ("cast_id", _DICT), ("time", pa.timestamp("ns", tz="UTC")),
+     *[(c, pa.float64()) for c in ("lat", "lon", "depth", "pressure")],
+     *[f for v in VARIABLES for f in ((v, pa.float64()), (v + REASON_SUFFIX, _DICT))]])
+# Parquet dictionary pages only for the string columns (hashing every float of a level would cost more than it saves)
+_DICT_COLUMNS = [f.name for f in STAGE_SCHEMA if pa.types.is_dictionary(f.type)]
+
+
+def _constant(value: str, n: int) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value], pa.string()))
+
+
+def _to_arrow(rows: pd.DataFrame, f: InputFile) -> pa.Table:
+    """Reader rows (+ source, source_file) as a table of :data:`STAGE_SCHEMA`: strings dictionary-encoded."""
+    t = pa.Table.from_pandas(rows, preserve_index=False)
+    cols = [_constant(f.source, len(rows)), _constant(f.path, len(rows))]
+    for field in STAGE_SCHEMA:
+        if field.name in ("source", "source_file"):
+            continue
+        c = t.column(field.name)
+        if pa.types.is_dictionary(field.type) and not pa.types.is_dictionary(c.type):
+            c = pc.dictionary_encode(c)
+        cols.append(c.cast(field.type))
+    return pa.Table.from_arrays(cols, schema=STAGE_SCHEMA)
+
+
+def _concat(parts: list) -> pd.DataFrame:
+    """Concatenate reader frames, keeping Categoricals Categorical (categories united, fixed codes first)."""
+    if len(parts) == 1:
+        return parts[0]
+    out = {}
+    for c in parts[0].columns:
+        cols = [p[c] for p in parts]
+        if all(isinstance(x.dtype, pd.CategoricalDtype) for x in cols):
+            out[c] = union_categoricals([x.array for x in cols])
+        else:
+            out[c] = pd.concat(cols, ignore_index=True).array
+    return pd.DataFrame(out, copy=False)
+
+
+def _flush(parts: list, writer_box: list, tmp_data: Path, casts: list, f: InputFile, chunk: str) -> None:
     """Write collected frames (one file's rows) to the chunk's Parquet file. A failed file writes nothing."""
     if not parts:
         return
-    rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    rows = _concat(parts)
     parts.clear()
-    table = pa.Table.from_pandas(rows, preserve_index=False)
+    table = _to_arrow(rows, f)
     if writer_box[0] is None:
-        writer_box[0] = pq.ParquetWriter(tmp_data, table.schema)
-    writer_box[0].write_table(table.cast(writer_box[0].schema) if table.schema != writer_box[0].schema else table)
-    casts.append(cast_summary(rows, source, chunk))
+        writer_box[0] = pq.ParquetWriter(tmp_data, STAGE_SCHEMA, use_dictionary=_DICT_COLUMNS,
+                                         write_statistics=False)     # staging is read whole, never filtered
+    writer_box[0].write_table(table)
+    casts.append(cast_summary(rows, f.source, chunk, f.path))
 
 
 def stage_chunk(c: Chunk, store: str, cfg: IngestConfig) -> dict:

@@ -12,6 +12,12 @@ applies the *source's own* flags. It never drops a value silently: every value i
 reason (``missing``, ``source_flag:<flag>``, ``unknown_units``, ``bad_position``). Range/supersaturation checks and
 cross-source duplicates are applied later by the ingest stage, not by readers.
 
+Reason columns: a reader may build them as strings (object / ``str`` arrays) or, faster, as integer codes wrapped in
+a pandas Categorical (:class:`ReasonCodes`); :func:`finish_rows` turns either into the Categorical the ingest stage
+works on (first categories = :data:`preprocessing.schema.REASON_CODES`, so ``codes == CODE_GOOD`` means "good so
+far"). Comparing such a column with a string (``rows.oxygen_reason == "missing"``) works as for strings. ``cast_id``
+may likewise be a Categorical (one category per cast) instead of one string per row.
+
 Bad input: a file that cannot be read at all raises :class:`ReaderError` naming the file (and line/profile);
 a problem confined to part of a file (a malformed line, one broken profile) is appended to ``problems`` and the
 rest of the file is read; values lost that way are counted in ``lost_values`` so the report still reconciles.
@@ -23,12 +29,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from preprocessing.schema import VARIABLES
+from preprocessing.schema import CODE_ABSENT, REASON_CODES, VARIABLES
 
 # Columns of ReadResult.rows (one row per (cast, level)). Per variable v: v (float64, store units, NaN when
-# absent) and f"{v}_reason" (str; "" = good so far).
+# absent) and f"{v}_reason" (Categorical of reason strings, see the module doc; "" = good so far). cast_id: str or
+# Categorical; time: datetime64[ns, UTC]; lat, lon ([-180, 180)), depth, pressure: float64.
 LEVEL_COLUMNS = ("cast_id", "time", "lat", "lon", "depth", "pressure")
 REASON_SUFFIX = "_reason"
+_UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
 
 
 @dataclass(frozen=True)
@@ -70,31 +78,90 @@ class ReadResult:
     lost_values: dict[str, int] = field(default_factory=dict)   # variable -> values lost to located problems
 
 
+class ReasonCodes:
+    """Reason strings ↔ small integer codes for one reader call: the fixed :data:`REASON_CODES` first, then each
+    new reason (``source_flag:3``) as it is first asked for. Build a column's codes with numpy, then
+    :meth:`categorical`."""
+
+    def __init__(self):
+        self.names = list(REASON_CODES)
+        self._index = {r: i for i, r in enumerate(self.names)}
+        self._dtype = None
+
+    def code(self, reason: str) -> int:
+        c = self._index.get(reason)
+        if c is None:
+            c = self._index[reason] = len(self.names)
+            self.names.append(reason)
+        return c
+
+    def categorical(self, codes: np.ndarray) -> pd.Categorical:
+        if self._dtype is None or len(self._dtype.categories) != len(self.names):
+            self._dtype = pd.CategoricalDtype(self.names)
+        return pd.Categorical.from_codes(codes, dtype=self._dtype)
+
+
+def as_reasons(values) -> pd.Categorical:
+    """Any reason column (Categorical, Series, str/object array) → a Categorical whose first categories are
+    :data:`REASON_CODES` (returned as is when it already is one). Values are unchanged."""
+    arr = values.array if isinstance(values, pd.Series) else values
+    if isinstance(arr, pd.Categorical):
+        cats = list(arr.categories)
+        if cats[:len(REASON_CODES)] == list(REASON_CODES):
+            return arr
+        codes, uniq = arr.codes, cats
+    else:
+        codes, uniq = pd.factorize(arr if isinstance(arr, pd.api.extensions.ExtensionArray)
+                                   else np.asarray(arr, dtype=object))
+        uniq = list(uniq)
+    table = ReasonCodes()
+    mapping = np.asarray([table.code(str(u)) for u in uniq] + [-1], dtype=np.int64)
+    return table.categorical(mapping[codes])       # code -1 (a missing reason) stays -1 via mapping[-1]
+
+
+def constant_reasons(n: int, code: int = CODE_ABSENT) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.full(n, code, np.int8), dtype=pd.CategoricalDtype(list(REASON_CODES)))
+
+
 def empty_rows() -> pd.DataFrame:
     cols = {c: pd.Series(dtype="object" if c == "cast_id" else "float64") for c in LEVEL_COLUMNS}
     cols["time"] = pd.Series(dtype="datetime64[ns, UTC]")
     for v in VARIABLES:
         cols[v] = pd.Series(dtype="float64")
-        cols[v + REASON_SUFFIX] = pd.Series(dtype="object")
+        cols[v + REASON_SUFFIX] = pd.Series(constant_reasons(0))
     return pd.DataFrame(cols)
 
 
-def finish_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """Fill absent variable columns (NaN value, reason ``missing`` is NOT added: absent = not measured by this
-    source, which is not counted), normalise dtypes and column order. Present-but-NaN values must already carry
-    reason ``missing`` (use :func:`reasons_from_flags`)."""
-    out = df.copy()
+def finish_rows(df) -> pd.DataFrame:
+    """Fill absent variable columns (NaN value, reason ``absent``, which is not counted: absent = not measured by
+    this source), make reasons Categoricals (:func:`as_reasons`), normalise dtypes and column order. ``df``: a
+    DataFrame or a dict of columns. Present-but-NaN values must already carry reason ``missing`` (use
+    :func:`reasons_from_flags`). Columns are not copied when they already have the right dtype."""
+    n = len(df) if isinstance(df, pd.DataFrame) else len(df["depth"])
+
+    def col(c):
+        return df[c].to_numpy() if isinstance(df[c], pd.Series) else np.asarray(df[c])
+
+    out = {}
+    cid = df["cast_id"]
+    cid = cid.array if isinstance(cid, pd.Series) else cid
+    out["cast_id"] = cid if isinstance(cid, pd.Categorical) else pd.Series(cid, copy=False).astype(str).to_numpy()
+    t = df["time"]
+    if getattr(t, "dtype", None) != _UTC_NS:
+        t = pd.to_datetime(t, utc=True)
+    out["time"] = t.array if isinstance(t, (pd.Series, pd.Index)) else t
+    out["lat"] = col("lat").astype(float, copy=False)
+    out["lon"] = ((col("lon").astype(float) + 180.0) % 360.0) - 180.0
+    out["depth"] = col("depth").astype(float, copy=False)
+    out["pressure"] = col("pressure").astype(float, copy=False)
     for v in VARIABLES:
-        if v not in out:
-            out[v] = np.nan
-            out[v + REASON_SUFFIX] = "absent"
-    out["time"] = pd.to_datetime(out["time"], utc=True)
-    out["lon"] = ((out["lon"].astype(float) + 180.0) % 360.0) - 180.0
-    out["cast_id"] = out["cast_id"].astype(str)
-    cols = list(LEVEL_COLUMNS) + [c for v in VARIABLES for c in (v, v + REASON_SUFFIX)]
-    for c in ("lat", "depth", "pressure"):
-        out[c] = out[c].astype(float)
-    return out[cols].reset_index(drop=True)
+        if v in df:
+            out[v] = col(v).astype(float, copy=False)
+            out[v + REASON_SUFFIX] = as_reasons(df[v + REASON_SUFFIX])
+        else:
+            out[v] = np.full(n, np.nan)
+            out[v + REASON_SUFFIX] = constant_reasons(n)
+    return pd.DataFrame(out, copy=False)
 
 
 def reasons_from_flags(values, flags, good, missing_flags=()) -> np.ndarray:

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from preprocessing.readers.argo import cf_times, convert_concentration, is_netcdf, read_netcdf, unit_kind
-from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
+from preprocessing.readers.base import (Problem, ReaderError, ReaderOptions, ReadResult, ReasonCodes, as_reasons,
+                                        empty_rows, finish_rows)
+from preprocessing.schema import CODE_ABSENT, CODE_GOOD, CODE_MISSING, CODE_POSITION, CODE_UNITS
 from preprocessing.units import pressure_from_depth
 
 SOURCE = "wod"
@@ -44,9 +46,13 @@ def _arr(ds, name, fill=np.nan) -> np.ndarray:
 
 
 def _flags(ds, name, n) -> np.ndarray | None:
+    """Integer flags (masked → 0); integer variables keep their own (small) dtype."""
     if name not in ds.variables:
         return None
-    return np.ma.filled(np.ma.asarray(ds.variables[name][:]).astype(float), 0.0).astype(np.int64)[:n]
+    a = np.ma.asarray(ds.variables[name][:])
+    if a.dtype.kind in "iu":
+        return np.ma.filled(a, 0)[:n]
+    return np.ma.filled(a.astype(float), 0.0).astype(np.int64)[:n]
 
 
 def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
@@ -78,6 +84,7 @@ def _read(ds, path, options) -> ReadResult:
             zflag = f if zflag is None else np.where(zflag != 0, zflag, f)
 
     problems, lost, per_var = [], {}, {}
+    table = ReasonCodes()
     for wname, var in WOD_VARIABLES.items():
         if wname not in ds.variables or wname + "_row_size" not in ds.variables:
             continue
@@ -86,7 +93,7 @@ def _read(ds, path, options) -> ReadResult:
         wflag, iflag = _flags(ds, wname + "_WODflag", len(raw)), _flags(ds, wname + "_IQUODflag", len(raw))
         pflag = _flags(ds, wname + "_WODprofileflag", n_cast)
         vals = np.full(n_rows, np.nan)
-        reasons = np.full(n_rows, "absent", dtype=object)
+        codes = np.full(n_rows, CODE_ABSENT, dtype=np.int16)
         vstart, zstart = np.concatenate([[0], np.cumsum(vn)[:-1]]), np.concatenate([[0], np.cumsum(zn)[:-1]])
         has = vn > 0
         broken = has & ((vn != zn) | (vstart + vn > len(raw)))
@@ -97,63 +104,88 @@ def _read(ds, path, options) -> ReadResult:
             lost[var] = lost.get(var, 0) + int(k)
         ok = np.nonzero(has & ~broken)[0]
         if len(ok):                                  # all well-formed casts at once (value j -> row j - s0 + r0)
-            k = vn[ok]
-            vi = np.repeat(vstart[ok] - zstart[ok], k)
-            ri = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(zstart[ok], k)
-            vi += ri
-            cast_i = np.repeat(ok, k)
+            if len(ok) == n_cast and vn.sum() == n_rows and len(raw) == n_rows:
+                vi = ri = np.arange(n_rows)          # the variable is aligned with z in every cast
+                cast_i = cast_of_row
+            else:
+                k = vn[ok]
+                vi = np.repeat(vstart[ok] - zstart[ok], k)
+                ri = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(zstart[ok], k)
+                vi += ri
+                cast_i = np.repeat(ok, k)
             v = raw[vi]
-            r = np.full(len(vi), "", dtype=object)
+            r = np.zeros(len(vi), dtype=np.int16)    # CODE_GOOD
             if zflag is not None:
-                _set_flag_reasons(r, zflag[ri], "source_flag:depth", zflag[ri] != 0)
+                _set_flag_codes(r, zflag[ri], "source_flag:depth", zflag[ri] != 0, table)
             if iflag is not None:
-                _set_flag_reasons(r, iflag[vi], "source_flag:iquod", iflag[vi] != 0)
+                _set_flag_codes(r, iflag[vi], "source_flag:iquod", iflag[vi] != 0, table)
             if wflag is not None:
                 wf = wflag[vi]
-                _set_flag_reasons(r, wf, "source_flag:", ~np.isin(wf, list(options.wod_good_flags)))
+                _set_flag_codes(r, wf, "source_flag:", _not_in(wf, options.wod_good_flags), table)
             if pflag is not None:
                 pf = pflag[cast_i]
-                _set_flag_reasons(r, pf, "source_flag:profile", pf != 0)
-            r[(r == "") & bad[ri]] = "bad_position"
-            r[~np.isfinite(v)] = "missing"
-            vals[ri], reasons[ri] = v, r
+                _set_flag_codes(r, pf, "source_flag:profile", pf != 0, table)
+            r[(r == CODE_GOOD) & bad[ri]] = CODE_POSITION
+            r[~np.isfinite(v)] = CODE_MISSING
+            vals[ri], codes[ri] = v, r
         units = getattr(ds.variables[wname], "units", "")
-        per_var[var] = (vals, reasons, units)
+        per_var[var] = (vals, codes, units)
 
-    df = pd.DataFrame({"cast_id": np.char.add("wod:", uid.astype(str))[cast_of_row].astype(object),
-                       "time": pd.to_datetime(time[cast_of_row], utc=True), "lat": rlat, "lon": lon[cast_of_row],
-                       "depth": z, "pressure": pressure})
-    convert_units(df, per_var, pressure, rlat, lon[cast_of_row])
-    rows = finish_rows(df) if len(df) else empty_rows()
+    cast_codes, cast_names = pd.factorize(np.asarray([f"wod:{u}" for u in uid.tolist()], dtype=object))
+    utc = pd.DatetimeIndex(time).tz_localize("UTC").array
+    cols = {"cast_id": pd.Categorical.from_codes(cast_codes[cast_of_row], dtype=pd.CategoricalDtype(cast_names)),
+            "time": utc.take(cast_of_row), "lat": rlat, "lon": lon[cast_of_row], "depth": z, "pressure": pressure}
+    convert_units(cols, per_var, pressure, rlat, cols["lon"], table)
+    rows = finish_rows(cols) if n_rows else empty_rows()
     return ReadResult(rows=rows, problems=problems, lost_values=lost)
 
 
-def _set_flag_reasons(r: np.ndarray, flags: np.ndarray, prefix: str, where: np.ndarray) -> None:
-    """``r[where] = prefix + str(flag)``, one string per distinct flag value."""
+def _not_in(flags: np.ndarray, good) -> np.ndarray:
+    out = np.ones(len(flags), bool)
+    for g in good:
+        out &= flags != int(g)
+    return out
+
+
+def _set_flag_codes(r: np.ndarray, flags: np.ndarray, prefix: str, where: np.ndarray, table: ReasonCodes) -> None:
+    """``r[where] = code of prefix + str(flag)``, one reason string per distinct flag value."""
     if not where.any():
         return
     uniq, inv = np.unique(flags[where], return_inverse=True)
-    r[where] = np.asarray([f"{prefix}{u}" for u in uniq.tolist()], dtype=object)[inv]
+    r[where] = np.asarray([table.code(f"{prefix}{u}") for u in uniq.tolist()], dtype=r.dtype)[inv]
 
 
-def convert_units(df, per_var, pressure, lat, lon) -> None:
-    """Unit checks/conversions; writes value and reason columns into ``df``."""
-    good = {v: np.where(per_var[v][1] == "", per_var[v][0], np.nan) if v in per_var else np.full(len(df), np.nan)
-            for v in ("temperature", "salinity")}
-    for var, (vals, reasons, units) in per_var.items():
+def convert_units(cols, per_var, pressure, lat, lon, table: ReasonCodes | None = None) -> None:
+    """Unit checks/conversions; writes value and reason columns (Categoricals) into ``cols`` (dict or DataFrame).
+    ``per_var``: var -> (values, reasons, units); reasons are integer codes of ``table``, or reason strings."""
+    n = len(pressure)
+    per_var = dict(per_var)
+    dtypes = {}
+    for v, (vals, reasons, units) in per_var.items():
+        if not (isinstance(reasons, np.ndarray) and reasons.dtype.kind == "i"):
+            cat = as_reasons(reasons)
+            per_var[v], dtypes[v] = (vals, cat.codes.astype(np.int16), units), cat.dtype
+
+    def good(v):                                  # the level's good T or S (used to convert per-litre units)
+        return np.where(per_var[v][1] == CODE_GOOD, per_var[v][0], np.nan) if v in per_var else np.full(n, np.nan)
+
+    for var, (vals, codes, units) in per_var.items():
         u = str(units).strip().lower()
-        present = (reasons != "missing") & (reasons != "absent")
+        absent = codes == CODE_ABSENT
         if var == "temperature" or var == "salinity":
             ok = u in (_TEMP_UNITS if var == "temperature" else _SAL_UNITS)
             out = vals
+        elif unit_kind(units) == "per_kg":
+            ok, out = True, vals
         else:
-            out = convert_concentration(vals, unit_kind(units), good["temperature"], good["salinity"], pressure,
+            out = convert_concentration(vals, unit_kind(units), good("temperature"), good("salinity"), pressure,
                                         np.where(np.isfinite(lat), lat, 0.0), np.where(np.isfinite(lon), lon, 0.0),
                                         var == "oxygen")
             ok = out is not None
         if not ok:
-            reasons = reasons.copy()
-            reasons[present] = "unknown_units"
+            codes = codes.copy()
+            codes[~absent & (codes != CODE_MISSING)] = CODE_UNITS
             out = vals
-        df[var] = np.where(reasons == "absent", np.nan, out)
-        df[var + "_reason"] = reasons
+        cols[var] = np.where(absent, np.nan, out) if out is not vals else vals   # vals is NaN where absent
+        cols[var + "_reason"] = (pd.Categorical.from_codes(codes, dtype=dtypes[var]) if var in dtypes
+                                 else table.categorical(codes))
