@@ -71,6 +71,20 @@ def load_members(paths: list[str], device: torch.device) -> list[torch.nn.Module
     return nets
 
 
+def collate(parts: list):
+    """Partitions → one batch whose edges are ordered by target (the CPU aggregation then needs no sort)."""
+    from torch_geometric.data import Batch
+
+    from oxygen_hpc.nn.weighted_aggregate import sort_by_target
+
+    batch = Batch.from_data_list(parts)
+    if getattr(batch, "edge_attr", None) is not None:
+        batch.edge_index, batch.edge_attr = sort_by_target(batch.edge_index, batch.edge_attr)
+    else:
+        (batch.edge_index,) = sort_by_target(batch.edge_index)
+    return batch
+
+
 def pack(sizes: list[int], limit: int) -> list[list[int]]:
     """Consecutive indices grouped so that each group holds at most ``limit`` nodes (a bigger item goes alone)."""
     packs, cur, n = [], [], 0
@@ -145,8 +159,6 @@ class Predictor:
         return [y for y in self.mine if y not in done], done
 
     def _loader(self, years: list[int]):
-        from torch_geometric.data import Batch
-
         from oxygen_hpc.data.dataset import PartitionDataset
 
         ds = PartitionDataset(self.cfg.partitions, years=years, stage="predict", val_fold=None, test_fold=None)
@@ -156,7 +168,7 @@ class Predictor:
             idx = [i for i, (yy, _) in enumerate(ds.index) if yy == y]
             packs += [[idx[j] for j in g] for g in pack([n_nodes[ds.index[i]] for i in idx], self.batch_nodes)]
         kw = {"prefetch_factor": 2, "persistent_workers": False} if self.cfg.num_workers > 0 else {}
-        return ds, torch.utils.data.DataLoader(ds, batch_sampler=packs, collate_fn=Batch.from_data_list,
+        return ds, torch.utils.data.DataLoader(ds, batch_sampler=packs, collate_fn=collate,
                                                num_workers=self.cfg.num_workers,
                                                pin_memory=self.device.type == "cuda", **kw)
 
