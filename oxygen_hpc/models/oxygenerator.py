@@ -1,6 +1,7 @@
 """OxyGenerator: zoning-varying graph neural network for ocean dissolved oxygen (Lu et al., ICML 2024)."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import torch
@@ -91,7 +92,7 @@ class OxyGenerator(NodeRegressor):
     @staticmethod
     def _layer(gen: nn.Module, conv: nn.Module, h: Tensor, edge_index: Tensor, edge_attr: Any,
                zone_input: Tensor) -> Tensor:
-        return conv(h, edge_index, edge_attr, gen(zone_input))
+        return conv(h, edge_index, edge_attr, partial(gen.transform, zone_input))
 
     def forward(self, batch: Any) -> Tensor:
         h = self.encode(batch)

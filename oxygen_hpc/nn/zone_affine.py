@@ -6,7 +6,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from oxygen_hpc.nn.affine import affine_param_size
+from oxygen_hpc.nn.affine import affine_param_size, apply_node_affine
 
 
 class ZoneAffineTable(nn.Module):
@@ -50,6 +50,11 @@ class ZoneAffineTable(nn.Module):
         if zone.numel() and (int(zone.min()) < 0 or int(zone.max()) >= self.num_zones):
             raise ValueError(f"zone ids must lie in [0, {self.num_zones}), got [{int(zone.min())}, {int(zone.max())}]")
         return self.table(zone)
+
+    def transform(self, zone: Tensor, x: Tensor) -> Tensor:
+        """``α_z x + β_z`` per node (same interface as :meth:`ZoneHypernetwork.transform`). Shapes: zone [N],
+        x [N, D] → [N, D]."""
+        return apply_node_affine(x, self(zone), self.mode, self.rank)
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.num_zones}, dim={self.dim}, mode={self.mode!r}, rank={self.rank})"

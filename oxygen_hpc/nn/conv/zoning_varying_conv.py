@@ -1,7 +1,7 @@
 """Zoning-varying message passing (the OxyGenerator layer)."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional, Union
 
 from torch import Tensor, nn
 
@@ -36,7 +36,9 @@ class ZoningVaryingConv(nn.Module):
         act (str): ``"silu"`` or ``"tanh"`` (smooth: the regulariser needs second derivatives).
 
     Shapes:
-        - **input:** h [N, D], edge_index [2, E], edge_attr [E, F_e], affine_params [N, P]
+        - **input:** h [N, D], edge_index [2, E], edge_attr [E, F_e], affine_params [N, P] (flat (α, β) per
+          node) or a callable x [N, D] ↦ α x + β [N, D] (e.g. ``functools.partial(hypernet.transform, meta)``,
+          which never builds the [N, P] parameters)
         - **output:** [N, D]
     """
 
@@ -61,11 +63,18 @@ class ZoningVaryingConv(nn.Module):
         w = self.edge_weight(edge_attr, edge_index, n).to(h.dtype)
         return weighted_aggregate(h, w, src, dst, n)
 
-    def forward(self, h: Tensor, edge_index: Tensor, edge_attr: Optional[Tensor], affine_params: Tensor) -> Tensor:
+    def forward(self, h: Tensor, edge_index: Tensor, edge_attr: Optional[Tensor],
+                affine_params: Union[Tensor, Callable[[Tensor], Tensor]]) -> Tensor:
+        m = self.lin(self.aggregate(h, edge_index, edge_attr))
+        if callable(affine_params):          # a generator's ``transform`` bound to its input: x ↦ α x + β
+            out = affine_params(m)
+            if out.shape != m.shape:
+                raise ValueError(f"the affine transform must return [{m.shape[0]}, {m.shape[1]}], "
+                                 f"got {list(out.shape)}")
+            return h + self.act(out)
         if affine_params.shape != (h.shape[0], self.param_size):
             raise ValueError(f"affine_params must be [{h.shape[0]}, {self.param_size}], "
                              f"got {list(affine_params.shape)}")
-        m = self.lin(self.aggregate(h, edge_index, edge_attr))
         return h + self.act(apply_node_affine(m, affine_params, self.mode, self.rank))
 
     def __repr__(self) -> str:

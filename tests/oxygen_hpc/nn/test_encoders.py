@@ -55,3 +55,28 @@ def test_zone_table_rows_and_range_check():
     assert torch.equal(out[1], out[2]) and not torch.equal(out[0], out[1])
     with pytest.raises(ValueError):
         table(torch.tensor([4]))
+
+
+@pytest.mark.parametrize("mode", ["lowrank", "full", "diag"])
+def test_hypernetwork_transform_equals_applying_its_parameters(mode):
+    from oxygen_hpc.nn import apply_node_affine
+
+    torch.manual_seed(4)
+    hyper = ZoneHypernetwork(5, dim=6, mode=mode, rank=3, hidden=7).double()
+    with torch.no_grad():
+        hyper.out.weight.normal_()                          # far from the identity, so every term counts
+        hyper.out.bias.normal_()
+    meta = torch.randn(11, 5, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(11, 6, dtype=torch.float64, requires_grad=True)
+    ref = apply_node_affine(x, hyper(meta), mode, 3)
+    assert torch.allclose(hyper.transform(meta, x), ref, atol=1e-10)
+    if mode == "lowrank":   # the fused path is twice differentiable (the chemistry regulariser needs it)
+        assert torch.autograd.gradgradcheck(hyper.transform, (meta, x))
+
+
+def test_zone_table_transform_equals_applying_its_rows():
+    from oxygen_hpc.nn import apply_node_affine
+
+    table = ZoneAffineTable(4, dim=3, mode="lowrank", rank=2)
+    zone, x = torch.tensor([0, 3, 1]), torch.randn(3, 3)
+    assert torch.allclose(table.transform(zone, x), apply_node_affine(x, table(zone), "lowrank", 2))
