@@ -18,12 +18,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pandas.api.types import union_categoricals
 
 from preprocessing.ingest.config import IngestConfig
 from preprocessing.ingest.discover import READERS, Chunk, InputFile, reader_module, route
 from preprocessing.ingest.qc import apply_qc
-from preprocessing.readers.base import REASON_SUFFIX, ReaderError, as_reasons
+from preprocessing.readers.base import REASON_SUFFIX, ReaderError, as_reasons, concat_rows
 from preprocessing.schema import CODE_ABSENT, CODE_GOOD, VARIABLES
 
 STAGE_VERSION = 2     # 2: strings (cast_id, reasons, source, file) dictionary-encoded in the staged Parquet
@@ -53,9 +52,15 @@ def _iter_frames(mod, path: str, cfg: IngestConfig):
         yield r.rows, r.problems, r.lost_values
 
 
-def cast_summary(rows: pd.DataFrame, source: str, chunk: str, file: str) -> pd.DataFrame:
-    """One row per cast (sorted by cast_id): position, time (first non-null of the cast), the number of good values
-    per variable, and the sorted depths at which it carries an oxygen entry."""
+CASTS_SCHEMA = pa.schema([("cast_id", pa.string()), ("time", pa.timestamp("ns", tz="UTC")), ("lat", pa.float64()),
+                          ("lon", pa.float64()), *[(f"n_{v}", pa.int64()) for v in VARIABLES],
+                          ("depths", pa.list_(pa.float64())), ("source", pa.string()), ("chunk", pa.string()),
+                          ("file", pa.string())])
+
+
+def cast_summary(rows: pd.DataFrame, source: str, chunk: str, file: str) -> pa.Table:
+    """One row per cast (sorted by cast_id): position and time (first non-null of the cast), the number of good
+    values per variable, and the sorted depths at which it carries an oxygen entry (:data:`CASTS_SCHEMA`)."""
     codes, uniq = pd.factorize(rows["cast_id"])
     names = np.asarray(uniq, dtype=object).astype(str)
     order = np.argsort(names, kind="stable")
@@ -64,27 +69,24 @@ def cast_summary(rows: pd.DataFrame, source: str, chunk: str, file: str) -> pd.D
     key, k = rank[codes], len(order)
     firsts = pd.DataFrame({"time": rows["time"].array, "lat": rows["lat"].to_numpy(float),
                            "lon": rows["lon"].to_numpy(float)}, copy=False).groupby(key, sort=True).first()
-    out = {"cast_id": names[order], "time": firsts["time"].array, "lat": firsts["lat"].to_numpy(),
-           "lon": firsts["lon"].to_numpy()}
+    cols = [pa.array(names[order], pa.string()), pa.array(firsts["time"].array, CASTS_SCHEMA.field("time").type),
+            pa.array(firsts["lat"].to_numpy(float)), pa.array(firsts["lon"].to_numpy(float))]
     for v in VARIABLES:
-        out[f"n_{v}"] = np.bincount(key[as_reasons(rows[v + REASON_SUFFIX]).codes == CODE_GOOD], minlength=k)
+        cols.append(pa.array(np.bincount(key[as_reasons(rows[v + REASON_SUFFIX]).codes == CODE_GOOD],
+                                         minlength=k).astype(np.int64)))
     ox = as_reasons(rows["oxygen" + REASON_SUFFIX]).codes
     depth = rows["depth"].to_numpy(float)
-    out["depths"] = _sorted_depths(key, depth, (ox != CODE_ABSENT) & ~np.isnan(depth), k)
-    out = pd.DataFrame(out)
-    out["source"] = source
-    out["chunk"] = chunk
-    out["file"] = file
-    return out
+    cols.append(_sorted_depths(key, depth, (ox != CODE_ABSENT) & ~np.isnan(depth), k))
+    cols += [pa.array(np.full(k, x, dtype=object), pa.string()) for x in (source, chunk, file)]
+    return pa.Table.from_arrays(cols, schema=CASTS_SCHEMA)
 
 
-def _sorted_depths(key: np.ndarray, depth: np.ndarray, keep: np.ndarray, k: int) -> list:
-    """Per cast key 0..k-1, its kept depths sorted ascending, as a list."""
+def _sorted_depths(key: np.ndarray, depth: np.ndarray, keep: np.ndarray, k: int) -> pa.ListArray:
+    """Per cast key 0..k-1, its kept depths sorted ascending (a list per cast)."""
     ck, dk = key[keep], depth[keep]
     order = np.lexsort((dk, ck))
-    flat = dk[order].tolist()
-    bounds = np.searchsorted(ck[order], np.arange(k + 1)).tolist()
-    return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    offsets = np.searchsorted(ck[order], np.arange(k + 1)).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(dk[order]))
 
 
 def unrecognised(source: str, path: str, cfg: IngestConfig) -> str:
@@ -170,25 +172,11 @@ def _to_arrow(rows: pd.DataFrame, f: InputFile) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=STAGE_SCHEMA)
 
 
-def _concat(parts: list) -> pd.DataFrame:
-    """Concatenate reader frames, keeping Categoricals Categorical (categories united, fixed codes first)."""
-    if len(parts) == 1:
-        return parts[0]
-    out = {}
-    for c in parts[0].columns:
-        cols = [p[c] for p in parts]
-        if all(isinstance(x.dtype, pd.CategoricalDtype) for x in cols):
-            out[c] = union_categoricals([x.array for x in cols])
-        else:
-            out[c] = pd.concat(cols, ignore_index=True).array
-    return pd.DataFrame(out, copy=False)
-
-
 def _flush(parts: list, writer_box: list, tmp_data: Path, casts: list, f: InputFile, chunk: str) -> None:
     """Write collected frames (one file's rows) to the chunk's Parquet file. A failed file writes nothing."""
     if not parts:
         return
-    rows = _concat(parts)
+    rows = concat_rows(parts)
     parts.clear()
     table = _to_arrow(rows, f)
     if writer_box[0] is None:
@@ -220,11 +208,10 @@ def stage_chunk(c: Chunk, store: str, cfg: IngestConfig) -> dict:
     if writer_box[0] is None:      # no readable rows at all
         pq.write_table(pa.table({"source": pa.array([], pa.string())}), tmp_data)
     os.replace(tmp_data, data_p)
-    cs = pd.concat(casts, ignore_index=True) if casts else pd.DataFrame(
-        {"cast_id": [], "time": pd.Series([], dtype="datetime64[ns, UTC]"), "lat": [], "lon": [],
-         **{f"n_{v}": [] for v in VARIABLES}, "depths": [], "source": [], "chunk": [], "file": []})
-    cs.to_parquet(casts_p, index=False)
-    years = sorted(set(pd.to_datetime(cs["time"], utc=True).dt.year.dropna().astype(int).tolist()))
+    cs = pa.concat_tables(casts) if casts else CASTS_SCHEMA.empty_table()
+    pq.write_table(cs, casts_p)
+    t = cs.column("time").to_numpy()
+    years = sorted(set((t[~np.isnat(t)].astype("datetime64[Y]").astype(np.int64) + 1970).tolist()))
     rec = {"chunk": c.chunk_id, "source": c.source, "config_digest": digest, "years": years, "files": files,
            "skipped": False}
     _atomic_write_json(meta_p, rec)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from preprocessing.schema import CODE_ABSENT, REASON_CODES, VARIABLES
 
@@ -86,7 +87,6 @@ class ReasonCodes:
     def __init__(self):
         self.names = list(REASON_CODES)
         self._index = {r: i for i, r in enumerate(self.names)}
-        self._dtype = None
 
     def code(self, reason: str) -> int:
         c = self._index.get(reason)
@@ -96,9 +96,22 @@ class ReasonCodes:
         return c
 
     def categorical(self, codes: np.ndarray) -> pd.Categorical:
-        if self._dtype is None or len(self._dtype.categories) != len(self.names):
-            self._dtype = pd.CategoricalDtype(self.names)
-        return pd.Categorical.from_codes(codes, dtype=self._dtype)
+        return pd.Categorical.from_codes(codes, dtype=reason_dtype(self.names))
+
+
+_DTYPES: dict[tuple, pd.CategoricalDtype] = {}
+
+
+def reason_dtype(names) -> pd.CategoricalDtype:
+    """The Categorical dtype of these reason categories (cached: building one costs more than a small file's
+    codes)."""
+    key = tuple(names)
+    d = _DTYPES.get(key)
+    if d is None:
+        if len(_DTYPES) > 4096:
+            _DTYPES.clear()
+        d = _DTYPES[key] = pd.CategoricalDtype(list(key))
+    return d
 
 
 def as_reasons(values) -> pd.Categorical:
@@ -120,7 +133,22 @@ def as_reasons(values) -> pd.Categorical:
 
 
 def constant_reasons(n: int, code: int = CODE_ABSENT) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.full(n, code, np.int8), dtype=pd.CategoricalDtype(list(REASON_CODES)))
+    return pd.Categorical.from_codes(np.full(n, code, np.int8), dtype=reason_dtype(REASON_CODES))
+
+
+def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate reader frames (same columns), keeping Categoricals Categorical: categories are united, the
+    first frame's first, so reason columns keep the fixed codes (``pd.concat`` would fall back to strings)."""
+    if len(frames) == 1:
+        return frames[0]
+    out = {}
+    for c in frames[0].columns:
+        cols = [f[c] for f in frames]
+        if all(isinstance(x.dtype, pd.CategoricalDtype) for x in cols):
+            out[c] = union_categoricals([x.array for x in cols])
+        else:
+            out[c] = pd.concat(cols, ignore_index=True).array
+    return pd.DataFrame(out, copy=False)
 
 
 def empty_rows() -> pd.DataFrame:
@@ -132,11 +160,12 @@ def empty_rows() -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def finish_rows(df) -> pd.DataFrame:
+def finish_rows(df, lon_wrapped: bool = False) -> pd.DataFrame:
     """Fill absent variable columns (NaN value, reason ``absent``, which is not counted: absent = not measured by
     this source), make reasons Categoricals (:func:`as_reasons`), normalise dtypes and column order. ``df``: a
     DataFrame or a dict of columns. Present-but-NaN values must already carry reason ``missing`` (use
-    :func:`reasons_from_flags`). Columns are not copied when they already have the right dtype."""
+    :func:`reasons_from_flags`). Columns are not copied when they already have the right dtype.
+    ``lon_wrapped``: the reader already applied :func:`preprocessing.units.wrap_lon` (e.g. once per cast)."""
     n = len(df) if isinstance(df, pd.DataFrame) else len(df["depth"])
 
     def col(c):
@@ -145,13 +174,14 @@ def finish_rows(df) -> pd.DataFrame:
     out = {}
     cid = df["cast_id"]
     cid = cid.array if isinstance(cid, pd.Series) else cid
-    out["cast_id"] = cid if isinstance(cid, pd.Categorical) else pd.Series(cid, copy=False).astype(str).to_numpy()
+    out["cast_id"] = cid if isinstance(cid, pd.Categorical) else pd.Series(cid, copy=False).astype(str).array
     t = df["time"]
     if getattr(t, "dtype", None) != _UTC_NS:
         t = pd.to_datetime(t, utc=True)
     out["time"] = t.array if isinstance(t, (pd.Series, pd.Index)) else t
     out["lat"] = col("lat").astype(float, copy=False)
-    out["lon"] = ((col("lon").astype(float) + 180.0) % 360.0) - 180.0
+    lon = col("lon").astype(float, copy=False)
+    out["lon"] = lon if lon_wrapped else ((lon + 180.0) % 360.0) - 180.0
     out["depth"] = col("depth").astype(float, copy=False)
     out["pressure"] = col("pressure").astype(float, copy=False)
     for v in VARIABLES:

@@ -136,4 +136,4 @@ def table_to_rows(cols: dict, units: dict, header: dict, file: str, options: Rea
     for var in CANDIDATES:
         if var + "_reason" in out:
             out[var + "_reason"] = mark_bad_position(out[var + "_reason"], bad)
-    return finish_rows(pd.DataFrame(out)), problems
+    return finish_rows(out), problems

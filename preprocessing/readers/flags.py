@@ -13,28 +13,38 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from preprocessing.readers.base import _flag_str
+from preprocessing.readers.base import ReasonCodes, _flag_str
+from preprocessing.schema import CODE_GOOD, CODE_MISSING
 
 MISSING = "missing"
 
 
-def flag_reasons(values, flags, good, missing_flags=()) -> np.ndarray:
-    """Reason per value ('' good, 'missing', 'source_flag:<f>'); ``flags`` None = no flag column (all good)."""
+def flag_codes(values, flags, good, missing_flags=(), table: ReasonCodes | None = None) -> np.ndarray:
+    """As :func:`flag_reasons`, as integer codes of ``table`` (:class:`ReasonCodes`, fixed codes first)."""
+    table = ReasonCodes() if table is None else table
     v = np.asarray(values, dtype=float)
     if flags is None:
-        out = np.full(v.shape, "", dtype=object)
+        out = np.full(v.shape, CODE_GOOD, dtype=np.int16)
     else:
         codes, uniques = pd.factorize(np.asarray(flags), use_na_sentinel=True)
         good_s = {str(g) for g in good}
         miss_s = {str(m) for m in missing_flags}
-        table = []
+        lookup = []
         for u in list(uniques) + [None]:
             fs = _flag_str(u)
-            table.append(MISSING if fs in miss_s else ("" if fs in good_s else f"source_flag:{fs}"))
+            lookup.append(CODE_MISSING if fs in miss_s else (CODE_GOOD if fs in good_s else
+                                                              table.code(f"source_flag:{fs}")))
         codes = np.where(codes < 0, len(uniques), codes)
-        out = np.asarray(table, dtype=object)[codes]
-    out[~np.isfinite(v)] = MISSING
+        out = np.asarray(lookup, dtype=np.int16)[codes]
+    out[~np.isfinite(v)] = CODE_MISSING
     return out
+
+
+def flag_reasons(values, flags, good, missing_flags=()) -> np.ndarray:
+    """Reason per value ('' good, 'missing', 'source_flag:<f>'); ``flags`` None = no flag column (all good)."""
+    table = ReasonCodes()
+    codes = flag_codes(values, flags, good, missing_flags, table)
+    return np.asarray(table.names, dtype=object)[codes]
 
 
 def pick_first(candidates: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

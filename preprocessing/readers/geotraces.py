@@ -186,4 +186,4 @@ def read(path: str, options: ReaderOptions | None = None) -> ReadResult:
             v, r = pick_first(cands)
             out[var], out[var + "_reason"] = v, mark_bad_position(r, bad)
     present = [v for v in CANDIDATES if v + "_reason" in out]
-    return ReadResult(finish_rows(pd.DataFrame(out)), problems, {v: lost for v in present} if lost else {})
+    return ReadResult(finish_rows(out), problems, {v: lost for v in present} if lost else {})

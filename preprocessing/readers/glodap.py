@@ -26,8 +26,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from preprocessing import units as U
-from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
-from preprocessing.readers.flags import flag_reasons, mark_bad_position
+from preprocessing.readers.base import (Problem, ReaderError, ReaderOptions, ReadResult, ReasonCodes, concat_rows,
+                                        empty_rows, finish_rows)
+from preprocessing.readers.flags import flag_codes
+from preprocessing.schema import CODE_GOOD, CODE_MISSING, CODE_POSITION
 
 SOURCE = "glodap"
 VARS = {"oxygen": "G2oxygen", "temperature": "G2temperature", "salinity": "G2salinity",
@@ -95,7 +97,8 @@ def _times(t: pa.Table, n: int) -> np.ndarray:
     return out
 
 
-def _cast_ids(t: pa.Table, n: int) -> np.ndarray:
+def _cast_ids(t: pa.Table, n: int) -> pd.Categorical | np.ndarray:
+    """One id per row as a Categorical (one category per distinct cast: rows of a cast are consecutive)."""
     cruise = (t.column("G2expocode").to_numpy(zero_copy_only=False).astype(str) if "G2expocode" in t.column_names
               else _num(t, "G2cruise", n))
     st, ca = _num(t, "G2station", n), _num(t, "G2cast", n)
@@ -106,7 +109,8 @@ def _cast_ids(t: pa.Table, n: int) -> np.ndarray:
         ~np.isclose(ca[1:], ca[:-1], equal_nan=True)
     starts = np.flatnonzero(change)
     labels = np.asarray([f"glodap:{_fmt(cruise[i])}:{_fmt(st[i])}:{_fmt(ca[i])}" for i in starts], dtype=object)
-    return labels[np.cumsum(change) - 1]
+    codes, uniq = pd.factorize(labels)
+    return pd.Categorical.from_codes(codes[np.cumsum(change) - 1], dtype=pd.CategoricalDtype(uniq))
 
 
 def _fmt(x) -> str:
@@ -127,15 +131,17 @@ def _rows(t: pa.Table, options: ReaderOptions) -> pd.DataFrame:
     time = _times(t, n)
     bad = ~(np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & np.isfinite(z)) | np.isnat(time)
     out = {"cast_id": _cast_ids(t, n), "time": time, "lat": lat, "lon": lon, "depth": z, "pressure": p}
+    table = ReasonCodes()
     for var, col in VARS.items():
         if col not in t.column_names:
             continue
         v = _num(t, col, n)
         f = _num(t, col + "f", n) if col + "f" in t.column_names else None
-        r = flag_reasons(v, f, options.glodap_good_flags, GLODAP_MISSING_FLAGS)
-        v[r == "missing"] = np.nan
-        out[var], out[var + "_reason"] = v, mark_bad_position(r, bad)
-    return finish_rows(pd.DataFrame(out))
+        r = flag_codes(v, f, options.glodap_good_flags, GLODAP_MISSING_FLAGS, table)
+        v[r == CODE_MISSING] = np.nan
+        r[bad & (r == CODE_GOOD)] = CODE_POSITION
+        out[var], out[var + "_reason"] = v, table.categorical(r)
+    return finish_rows(out)
 
 
 def _block_size(path: str, chunk_rows: int) -> int:
@@ -239,5 +245,5 @@ def read(path: str, options: ReaderOptions | None = None) -> ReadResult:
     for r in parts:
         for k, v in r.lost_values.items():
             lost[k] = lost.get(k, 0) + v
-    rows = pd.concat([r.rows for r in parts], ignore_index=True) if parts else empty_rows()
+    rows = concat_rows([r.rows for r in parts]) if parts else empty_rows()
     return ReadResult(rows, problems, lost)

@@ -21,7 +21,7 @@ from preprocessing.readers.argo import cf_times, convert_concentration, is_netcd
 from preprocessing.readers.base import (Problem, ReaderError, ReaderOptions, ReadResult, ReasonCodes, as_reasons,
                                         empty_rows, finish_rows)
 from preprocessing.schema import CODE_ABSENT, CODE_GOOD, CODE_MISSING, CODE_POSITION, CODE_UNITS
-from preprocessing.units import pressure_from_depth
+from preprocessing.units import pressure_from_depth, wrap_lon
 
 SOURCE = "wod"
 WOD_VARIABLES = {"Temperature": "temperature", "Salinity": "salinity", "Oxygen": "oxygen",
@@ -92,8 +92,6 @@ def _read(ds, path, options) -> ReadResult:
         raw = _arr(ds, wname)
         wflag, iflag = _flags(ds, wname + "_WODflag", len(raw)), _flags(ds, wname + "_IQUODflag", len(raw))
         pflag = _flags(ds, wname + "_WODprofileflag", n_cast)
-        vals = np.full(n_rows, np.nan)
-        codes = np.full(n_rows, CODE_ABSENT, dtype=np.int16)
         vstart, zstart = np.concatenate([[0], np.cumsum(vn)[:-1]]), np.concatenate([[0], np.cumsum(zn)[:-1]])
         has = vn > 0
         broken = has & ((vn != zn) | (vstart + vn > len(raw)))
@@ -103,41 +101,60 @@ def _read(ds, path, options) -> ReadResult:
                                     f"{wname} has {k} values for {zn[c]} depths; values not used"))
             lost[var] = lost.get(var, 0) + int(k)
         ok = np.nonzero(has & ~broken)[0]
-        if len(ok):                                  # all well-formed casts at once (value j -> row j - s0 + r0)
-            if len(ok) == n_cast and vn.sum() == n_rows and len(raw) == n_rows:
-                vi = ri = np.arange(n_rows)          # the variable is aligned with z in every cast
-                cast_i = cast_of_row
-            else:
-                k = vn[ok]
-                vi = np.repeat(vstart[ok] - zstart[ok], k)
-                ri = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(zstart[ok], k)
-                vi += ri
-                cast_i = np.repeat(ok, k)
-            v = raw[vi]
-            r = np.zeros(len(vi), dtype=np.int16)    # CODE_GOOD
-            if zflag is not None:
-                _set_flag_codes(r, zflag[ri], "source_flag:depth", zflag[ri] != 0, table)
-            if iflag is not None:
-                _set_flag_codes(r, iflag[vi], "source_flag:iquod", iflag[vi] != 0, table)
-            if wflag is not None:
-                wf = wflag[vi]
-                _set_flag_codes(r, wf, "source_flag:", _not_in(wf, options.wod_good_flags), table)
-            if pflag is not None:
-                pf = pflag[cast_i]
-                _set_flag_codes(r, pf, "source_flag:profile", pf != 0, table)
-            r[(r == CODE_GOOD) & bad[ri]] = CODE_POSITION
-            r[~np.isfinite(v)] = CODE_MISSING
+        if len(ok) == n_cast and int(vn.sum()) == n_rows:   # aligned with z in every cast: no index arrays
+            vals, codes = _values(raw[:n_rows], None, None, wflag, iflag, pflag[cast_of_row] if pflag is not None
+                                  else None, zflag, bad, options, table)
+        else:
+            vals = np.full(n_rows, np.nan)            # absent where a cast does not carry the variable
+            codes = np.full(n_rows, CODE_ABSENT, dtype=np.int16)
+        if len(ok) and len(ok) < n_cast:              # all well-formed casts at once (value j -> row j - s0 + r0)
+            k = vn[ok]
+            vi = np.repeat(vstart[ok] - zstart[ok], k)
+            ri = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(zstart[ok], k)
+            vi += ri
+            v, r = _values(raw, vi, ri, wflag, iflag, pflag[np.repeat(ok, k)] if pflag is not None else None,
+                           zflag, bad, options, table)
             vals[ri], codes[ri] = v, r
         units = getattr(ds.variables[wname], "units", "")
         per_var[var] = (vals, codes, units)
 
-    cast_codes, cast_names = pd.factorize(np.asarray([f"wod:{u}" for u in uid.tolist()], dtype=object))
+    uniq, cast_codes = np.unique(uid, return_inverse=True)     # one category per distinct cast id
+    names = pd.CategoricalDtype([f"wod:{u}" for u in uniq.tolist()])
     utc = pd.DatetimeIndex(time).tz_localize("UTC").array
-    cols = {"cast_id": pd.Categorical.from_codes(cast_codes[cast_of_row], dtype=pd.CategoricalDtype(cast_names)),
+    cols = {"cast_id": pd.Categorical.from_codes(cast_codes.astype(np.int32)[cast_of_row], dtype=names),
             "time": utc.take(cast_of_row), "lat": rlat, "lon": lon[cast_of_row], "depth": z, "pressure": pressure}
     convert_units(cols, per_var, pressure, rlat, cols["lon"], table)
-    rows = finish_rows(cols) if n_rows else empty_rows()
+    cols["lon"] = wrap_lon(lon)[cast_of_row]                    # per cast, not per row
+    rows = finish_rows(cols, lon_wrapped=True) if n_rows else empty_rows()
     return ReadResult(rows=rows, problems=problems, lost_values=lost)
+
+
+def _values(raw, vi, ri, wflag, iflag, pflag, zflag, bad, options, table: ReasonCodes):
+    """Values and reason codes of the well-formed casts' entries: value ``vi[j]`` at row ``ri[j]`` (None: the
+    identity, the variable is aligned with z). ``pflag``: already one per entry. First match wins: missing, profile
+    flag, WOD flag, IQuOD flag, depth flag, bad position."""
+    def at_v(a):
+        return a[:len(raw)] if vi is None else a[vi]
+
+    def at_r(a):
+        return a if ri is None else a[ri]
+
+    v = raw if vi is None else raw[vi]
+    r = np.zeros(len(v), dtype=np.int16)                # CODE_GOOD
+    if zflag is not None:
+        zf = at_r(zflag)
+        _set_flag_codes(r, zf, "source_flag:depth", zf != 0, table)
+    if iflag is not None:
+        f = at_v(iflag)
+        _set_flag_codes(r, f, "source_flag:iquod", f != 0, table)
+    if wflag is not None:
+        f = at_v(wflag)
+        _set_flag_codes(r, f, "source_flag:", _not_in(f, options.wod_good_flags), table)
+    if pflag is not None:
+        _set_flag_codes(r, pflag, "source_flag:profile", pflag != 0, table)
+    r[(r == CODE_GOOD) & at_r(bad)] = CODE_POSITION
+    r[~np.isfinite(v)] = CODE_MISSING
+    return v, r
 
 
 def _not_in(flags: np.ndarray, good) -> np.ndarray:
