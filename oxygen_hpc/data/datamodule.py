@@ -46,6 +46,10 @@ class PartitionDataModule(pl.LightningDataModule):
         batch_size: partitions per batch.
         num_workers, prefetch_factor, persistent_workers, pin_memory: DataLoader settings.
         use_obs_inputs, obs_input_fraction: observed DO of visible folds as node inputs (see ``masking``).
+        fit_split: how training labels split into targets and inputs: ``"fold"`` (default: whole training
+            folds are targets, their inputs hidden as at evaluation) or ``"node"`` (see ``masking``).
+        fit_subgraph: train on the targets' k-hop in-neighbourhoods only (same target predictions, a fraction
+            of the cost; the regulariser then sees the subgraph only; see ``subgraph``). Default off.
         seed: sampler and masking seed.
     """
 
@@ -53,7 +57,8 @@ class PartitionDataModule(pl.LightningDataModule):
                  years: Sequence[int] | None = None, zones: Sequence[int] | None = None,
                  predict_years: Sequence[int] | None = None, batch_size: int = 4, num_workers: int = 0,
                  prefetch_factor: int | None = 2, persistent_workers: bool = False, pin_memory: bool = False,
-                 use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0):
+                 use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0,
+                 fit_split: str = "fold", fit_subgraph: bool = False):
         super().__init__()
         self.save_hyperparameters()
         self.root, self.val_fold, self.test_fold = root, val_fold, test_fold
@@ -61,6 +66,7 @@ class PartitionDataModule(pl.LightningDataModule):
         self.batch_size, self.num_workers = batch_size, num_workers
         self.prefetch_factor, self.persistent_workers, self.pin_memory = prefetch_factor, persistent_workers, pin_memory
         self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
+        self.fit_split, self.fit_subgraph = fit_split, fit_subgraph
         self.datasets: dict[str, PartitionDataset] = {}
         self.train_sampler: ZoneWeightedSampler | None = None
         self._zone_weights: dict[int, float] = {}
@@ -88,7 +94,8 @@ class PartitionDataModule(pl.LightningDataModule):
     def _ds(self, stage: str, years=None) -> PartitionDataset:
         folds = (None, None) if stage == "predict" else (self.val_fold, self.test_fold)
         return PartitionDataset(self.root, years if years is not None else self.years, self.zones, stage,
-                                *folds, self.use_obs_inputs, self.obs_input_fraction, self.seed)
+                                *folds, self.use_obs_inputs, self.obs_input_fraction, self.seed, self.fit_split,
+                                self.fit_subgraph)
 
     def setup(self, stage: str | None = None) -> None:
         if stage in (None, "fit"):

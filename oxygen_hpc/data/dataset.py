@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
-from oxygen_hpc.data.masking import STAGES, mask_partition
+from oxygen_hpc.data.masking import FIT_SPLITS, STAGES, mask_partition
+from oxygen_hpc.data.subgraph import khop_in_subgraph
 from preprocessing import schema
 
 RAW = ("x", "meta", "series", "series_mask", "series_fold", "y", "fold", "nutrients", "nutrients_fold", "cell",
@@ -30,15 +31,24 @@ class PartitionDataset(torch.utils.data.Dataset):
         stage: ``fit`` | ``validate`` | ``test`` | ``predict`` (which nodes carry a target ``y``).
         val_fold, test_fold: held-out folds; every input from them is hidden (see ``masking``).
         use_obs_inputs: give nodes' own observed DO (of visible folds) as ``obs`` inputs.
-        obs_input_fraction: in ``fit``, share of training labels used as inputs instead of targets.
+        obs_input_fraction: in ``fit``, share of training labels (``fit_split="node"``) or of training folds
+            (``"fold"``) used as inputs instead of targets.
+        fit_split: ``"fold"`` (default; targets are whole training folds whose inputs are hidden as at
+            evaluation) or ``"node"`` (a random share of nodes), see ``masking``.
+        fit_subgraph: in ``fit``, yield only the targets' k-hop in-neighbourhood (k = the manifest's ``layers``),
+            which gives the targets the same predictions for a fraction of the cost (see ``subgraph``; default
+            off: the chemistry regulariser then only sees the subgraph).
         seed: seed of that split (varies per call, deterministic per process).
     """
 
     def __init__(self, root: str | Path, years: Sequence[int] | None = None, zones: Sequence[int] | None = None,
                  stage: str = "fit", val_fold: int | None = None, test_fold: int | None = None,
-                 use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0):
+                 use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0,
+                 fit_split: str = "fold", fit_subgraph: bool = False):
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+        if fit_split not in FIT_SPLITS:
+            raise ValueError(f"fit_split must be one of {FIT_SPLITS}, got {fit_split!r}")
         self.root = Path(root)
         self.manifest = json.loads((self.root / "manifest.json").read_text())
         if not self.manifest.get("complete", True):
@@ -52,6 +62,8 @@ class PartitionDataset(torch.utils.data.Dataset):
                       if (ys is None or p["year"] in ys) and (zs is None or p["zone"] in zs)]
         self.stage, self.val_fold, self.test_fold = stage, val_fold, test_fold
         self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
+        self.fit_split, self.fit_subgraph = fit_split, bool(fit_subgraph)
+        self.hops = int(self.manifest.get("layers", 2))
         self.norm = self.manifest["normalisation"]["observations"]
         self._files: dict[int, h5py.File] = {}
         self._pid = os.getpid()
@@ -85,6 +97,13 @@ class PartitionDataset(torch.utils.data.Dataset):
         g = self._file(year)[schema.zone_group(zone)]
         return {k: g[k][()] for k in RAW}
 
+    def _subgraph(self, a: dict, m: dict) -> tuple[dict, dict]:
+        nodes, edges, ei = khop_in_subgraph(a["edge_index"], len(a["cell"]), np.isfinite(m["y"]), self.hops)
+        a = {k: (v[:, edges] if k == "edge_index" else v[edges] if k == "edge_attr" else v[nodes])
+             for k, v in a.items()}
+        a["edge_index"] = ei
+        return a, {k: v[nodes] for k, v in m.items()}
+
     def __getitem__(self, key) -> Data:
         """``key``: an index, or ``(index, epoch, position)`` from the training sampler — the masking's random split
         then depends only on that key, so a resumed run (or any worker layout) sees the same batches."""
@@ -93,7 +112,9 @@ class PartitionDataset(torch.utils.data.Dataset):
         a = self.raw(i)
         rng = np.random.default_rng([self.seed, year, zone, epoch, pos + 1])
         m = mask_partition(a, self.stage, self.val_fold, self.test_fold, self.norm, self.use_obs_inputs,
-                           self.obs_input_fraction, rng)
+                           self.obs_input_fraction, rng, self.fit_split)
+        if self.stage == "fit" and self.fit_subgraph:
+            a, m = self._subgraph(a, m)
         t = torch.from_numpy
         return Data(
             x=t(a["x"]), meta=t(a["meta"]), edge_index=t(a["edge_index"].astype(np.int64)),

@@ -4,9 +4,22 @@ Held-out folds H = {val_fold, test_fold} (either may be None). Every INPUT that 
 hidden, in every stage: the node's own observed DO (``obs``), ``series`` steps whose ``series_fold`` is in H,
 ``nutrients`` whose ``nutrients_fold`` is in H. Targets ``y``:
 
-- ``fit``: owned nodes with a fold not in H (and not −1). When observed DO is used as an input, a random share
-  ``obs_input_fraction`` of those nodes are inputs instead of targets (their ``obs`` visible, ``y`` NaN) and
-  the others are targets with ``obs`` hidden, so a target never sees its own label;
+- ``fit``: owned nodes with a fold not in H (and not −1), split into targets and inputs by ``fit_split``:
+
+  * ``"fold"`` (default): the split mimics evaluation. The training folds present in the partition are drawn as
+    *target folds* (each with probability ``1 − obs_input_fraction``, at least one); owned labelled nodes of a
+    target fold are targets, and every input from a target fold is hidden as if it were held out — the ``obs``
+    of its nodes and their ``nutrients``. At validation/test a target's whole spatial block (its column, its
+    same-year neighbours in the block) and its own nutrients are hidden, so training must see the same: with a
+    per-node split, two thirds of the training targets saw a neighbour's same-year observation and most saw
+    their own nutrients (PO4 ≈ AOU/170 gives DO away), against 2–4 % and 0 % at evaluation, and the model learnt
+    to copy inputs that evaluation never has (issue 5). ``series`` steps are not touched: they are hidden by H
+    at the same rate in every stage.
+  * ``"node"``: a random share ``obs_input_fraction`` of the training nodes are inputs (``obs`` visible, ``y``
+    NaN) and the others targets with ``obs`` hidden (their nutrients stay visible).
+
+  Either way a target never sees its own label. Without ``use_obs_inputs`` no ``obs`` is visible; with
+  ``"fold"`` the target folds' nutrients are still hidden;
 - ``validate``: owned nodes with fold == val_fold;  ``test``: owned nodes with fold == test_fold;
 - ``predict``: none.
 
@@ -20,34 +33,55 @@ import numpy as np
 from preprocessing.schema import NO_FOLD
 
 STAGES = ("fit", "validate", "test", "predict")
+FIT_SPLITS = ("fold", "node")
 
 
 def held_out(val_fold: int | None, test_fold: int | None) -> np.ndarray:
     return np.array([f for f in (val_fold, test_fold) if f is not None], np.int64)
 
 
+def target_folds(fold: np.ndarray, H: np.ndarray, obs_input_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """The training folds of ``fold`` (not −1, not in H) drawn as target folds: each with probability
+    ``1 − obs_input_fraction``, at least one when any training fold is present."""
+    train = np.unique(fold[(fold != NO_FOLD) & ~np.isin(fold, H)]).astype(np.int64)
+    if not len(train):
+        return train
+    pick = rng.random(len(train)) >= obs_input_fraction
+    if not pick.any():
+        pick[rng.integers(len(train))] = True
+    return train[pick]
+
+
 def mask_partition(a: dict, stage: str, val_fold: int | None, test_fold: int | None, norm: dict,
                    use_obs_inputs: bool = True, obs_input_fraction: float = 0.5,
-                   rng: np.random.Generator | None = None) -> dict:
+                   rng: np.random.Generator | None = None, fit_split: str = "fold") -> dict:
     """Masked, normalised arrays from one partition's raw datasets ``a`` (numpy). Returns numpy arrays."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+    if fit_split not in FIT_SPLITS:
+        raise ValueError(f"fit_split must be one of {FIT_SPLITS}, got {fit_split!r}")
     H = held_out(val_fold, test_fold)
     om, os_ = norm["oxygen_mean"], norm["oxygen_std"]
+    fold = a["fold"]
+    hidden = H           # folds whose node-level inputs (obs, nutrients) are hidden
+    if stage == "fit" and fit_split == "fold":
+        hidden = np.concatenate([H, target_folds(fold, H, obs_input_fraction, rng or np.random.default_rng(0))])
 
     s_vis = a["series_mask"].astype(bool) & ~np.isin(a["series_fold"], H)
     series = np.where(s_vis, (np.nan_to_num(a["series"]) - om) / os_, 0.0).astype(np.float32)
 
     nut = a["nutrients"]
-    n_vis = np.isfinite(nut) & ~np.isin(a["nutrients_fold"], H)[:, None]
+    n_vis = np.isfinite(nut) & ~np.isin(a["nutrients_fold"], hidden)[:, None]
     nm = np.array([norm["phosphate_mean"], norm["nitrate_mean"]])
     ns = np.array([norm["phosphate_std"], norm["nitrate_std"]])
     nutrients = np.where(n_vis, (np.nan_to_num(nut) - nm) / ns, 0.0).astype(np.float32)
 
-    fold, y, owned = a["fold"], a["y"], a["owned"].astype(bool)
+    y, owned = a["y"], a["owned"].astype(bool)
     labelled = np.isfinite(y) & (fold != NO_FOLD)
-    obs_vis = labelled & ~np.isin(fold, H) & bool(use_obs_inputs)
-    if stage == "fit":
+    obs_vis = labelled & ~np.isin(fold, hidden) & bool(use_obs_inputs)
+    if stage == "fit" and fit_split == "fold":
+        target = owned & labelled & np.isin(fold, hidden) & ~np.isin(fold, H)
+    elif stage == "fit":
         target = owned & labelled & ~np.isin(fold, H)
         if use_obs_inputs:
             rng = rng or np.random.default_rng(0)

@@ -5,21 +5,8 @@ import pytest
 import torch
 
 from oxygen_hpc.data import PartitionDataModule, PartitionDataset
-from preprocessing.partition import toy
-from preprocessing.partition.config import PartitionConfig
-from preprocessing.partition.pipeline import run
 
 FIELDS = {"x": 9, "meta": 9, "series": 11, "series_mask": 11, "nutrients": 2, "nutrients_mask": 2}
-
-
-@pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    d = tmp_path_factory.mktemp("dm")
-    _, _, cov, store = toy.tiny_case(d, years=(2000, 2002), store_years=(1998, 2004))
-    out = d / "parts"
-    run(PartitionConfig(covariates=str(cov), out=str(out), zones_lon=2, zones_lat=2), str(store), workers=1,
-        progress=False)
-    return out
 
 
 def test_lazy_handles_and_pickle(root):

@@ -53,6 +53,50 @@ def test_fit_targets_never_see_their_own_label():
     assert np.isfinite(f["y"]).tolist() == [True, False, False, False, True, False] and f["obs_mask"].sum() == 0
 
 
+def fold_arrays(n=400, seed=0):
+    """Labelled nodes in folds 0..4 (held out: 1, 2), every one with nutrients."""
+    r = np.random.default_rng(seed)
+    fold = r.integers(-1, 5, n).astype(np.int8)
+    y = np.where(fold >= 0, r.uniform(50, 300, n), np.nan).astype(np.float32)
+    nut = np.where(fold[:, None] >= 0, r.uniform(0.5, 2.5, (n, 2)), np.nan).astype(np.float32)
+    series = np.full((n, 11), np.nan, np.float32)
+    return {"series": series, "series_mask": np.zeros((n, 11), bool), "series_fold": np.full((n, 11), -1, np.int8),
+            "y": y, "fold": fold, "nutrients": nut, "nutrients_fold": fold.copy(), "owned": r.random(n) < 0.8}
+
+
+@pytest.mark.parametrize("use_obs", [True, False])
+def test_fit_fold_split_hides_target_folds_as_evaluation_does(use_obs):
+    """Issue 5: at validation/test a target's whole fold (its spatial block, its column) and its own nutrients are
+    hidden; a per-node split let training targets see both, so the model learnt to copy inputs evaluation never
+    has. In fit, no input may come from a target's fold."""
+    a = fold_arrays()
+    seen = set()
+    for seed in range(20):
+        f = mask_partition(a, "fit", 1, 2, NORM, use_obs_inputs=use_obs, rng=np.random.default_rng(seed))
+        target = np.isfinite(f["y"])
+        tf = set(a["fold"][target].tolist())
+        assert tf and tf <= {0, 3, 4}
+        seen.add(frozenset(tf))
+        in_tf = np.isin(a["fold"], list(tf))
+        assert f["obs_mask"][in_tf].sum() == 0                             # no obs of a target fold
+        assert f["nutrients_mask"][in_tf].sum() == 0                       # nor its nutrients
+        assert (target == (in_tf & a["owned"])).all()                      # every owned node of it is a target
+        others = np.isin(a["fold"], [f_ for f_ in (0, 3, 4) if f_ not in tf])
+        assert (f["nutrients_mask"][others] == 1).all()
+        assert (f["obs_mask"][others] == (1 if use_obs else 0)).all()
+    assert len(seen) > 2                                                   # the target folds vary with the key
+
+
+def test_fit_node_split_is_the_old_per_node_rule():
+    a = fold_arrays()
+    f = mask_partition(a, "fit", 1, 2, NORM, rng=np.random.default_rng(0), fit_split="node")
+    target = np.isfinite(f["y"])
+    assert not (target & (f["obs_mask"] > 0)).any()
+    assert (f["nutrients_mask"][target] == 1).all()                       # targets keep their own nutrients
+    with pytest.raises(ValueError, match="fit_split"):
+        mask_partition(a, "fit", 1, 2, NORM, fit_split="cell")
+
+
 def test_zone_weighted_sampler():
     zones = [0, 0, 1, 1, 2, 2, 3]
     s = [ZoneWeightedSampler(zones, num_replicas=2, rank=r, seed=3) for r in range(2)]
