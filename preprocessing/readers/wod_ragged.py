@@ -82,6 +82,10 @@ def _read(ds, path, options) -> ReadResult:
         f = _flags(ds, fname, n_rows)
         if f is not None:
             zflag = f if zflag is None else np.where(zflag != 0, zflag, f)
+    if zflag is not None and not zflag.any():
+        zflag = None                                  # all depths good: nothing to mark
+    if not bad.any():
+        bad = None
 
     problems, lost, per_var = [], {}, {}
     table = ReasonCodes()
@@ -92,6 +96,8 @@ def _read(ds, path, options) -> ReadResult:
         raw = _arr(ds, wname)
         wflag, iflag = _flags(ds, wname + "_WODflag", len(raw)), _flags(ds, wname + "_IQUODflag", len(raw))
         pflag = _flags(ds, wname + "_WODprofileflag", n_cast)
+        if pflag is not None and not pflag.any():
+            pflag = None                              # no flagged profile: nothing to mark
         vstart, zstart = np.concatenate([[0], np.cumsum(vn)[:-1]]), np.concatenate([[0], np.cumsum(zn)[:-1]])
         has = vn > 0
         broken = has & ((vn != zn) | (vstart + vn > len(raw)))
@@ -152,7 +158,8 @@ def _values(raw, vi, ri, wflag, iflag, pflag, zflag, bad, options, table: Reason
         _set_flag_codes(r, f, "source_flag:", _not_in(f, options.wod_good_flags), table)
     if pflag is not None:
         _set_flag_codes(r, pflag, "source_flag:profile", pflag != 0, table)
-    r[(r == CODE_GOOD) & at_r(bad)] = CODE_POSITION
+    if bad is not None:
+        r[(r == CODE_GOOD) & at_r(bad)] = CODE_POSITION
     r[~np.isfinite(v)] = CODE_MISSING
     return v, r
 
