@@ -47,6 +47,15 @@ def _args(argv):
     p.add_argument("--table-train-years", choices=("all", "same"), default="all",
                    help="table baselines fit on the training-fold observations of every year (all; the neural "
                    "models see other years' training observations through `series`) or of --years only (same)")
+    p.add_argument("--neural-train-years", choices=("same", "all"), default="same",
+                   help="neural methods train on the partitions of --years (same) or of every year (all: the "
+                   "training-fold observations the table baselines see with --table-train-years all); they are "
+                   "validated and scored on --years either way")
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate of every neural method (default: each method's train config)")
+    p.add_argument("--fit-subgraph", action="store_true",
+                   help="every neural method trains on its targets' k-hop in-neighbourhoods (PartitionDataModule "
+                   "fit_subgraph: the same target predictions for a fraction of the cost)")
     p.add_argument("--val-fold", type=int, default=0)
     p.add_argument("--test-fold", type=int, default=1)
     p.add_argument("--n-unobserved", type=int, default=20_000)
@@ -144,7 +153,10 @@ def main(argv=None) -> int:
           f"({tables_s:.0f} s)", flush=True)
 
     methods = [m.strip() for m in a.methods.split(",") if m.strip()]
-    specs = neural_specs(ablations=a.ablations, config=a.train_config)
+    same = {"fit_subgraph": True} if a.fit_subgraph else {}
+    if a.lr is not None:
+        same["lr"] = a.lr
+    specs = neural_specs(ablations=a.ablations, config=a.train_config, **same)
     if a.ablations:
         methods += [m for m in specs if m.startswith("ablation_") and m not in methods]
     unknown = [m for m in methods if m not in specs and m not in TABLE_BASELINES]
@@ -158,7 +170,8 @@ def main(argv=None) -> int:
             "world": str(world), "partitions": str(parts), "seed": a.seed, "epochs": a.epochs,
             "val_fold": a.val_fold, "test_fold": a.test_fold, "batch_size": a.batch_size,
             "limit_train_batches": a.limit_train_batches, "years": years if years is not None else "all",
-            "table_train_years": a.table_train_years, "n_partitions": len(manifest["partitions"]),
+            "table_train_years": a.table_train_years, "neural_train_years": a.neural_train_years, "lr": a.lr,
+            "fit_subgraph": a.fit_subgraph, "n_partitions": len(manifest["partitions"]),
             "n_train": len(sets.train), "n_val": len(sets.val), "n_test": len(sets.test),
             "n_unobserved": len(unobs), "fold_scheme": manifest["config"].get("folds", {}),
             "preprocess_seconds": prep, "tables_seconds": round(tables_s, 1), "hardware": _hardware()}
@@ -173,7 +186,8 @@ def main(argv=None) -> int:
         else:
             r = run_neural(specs[m], parts, sets, a.val_fold, a.test_fold, a.epochs, seed=a.seed,
                            batch_size=a.batch_size, num_workers=a.num_workers, work_dir=work_dir / m,
-                           limit_train_batches=lt, years=years)
+                           limit_train_batches=lt, years=years,
+                           train_years=None if a.neural_train_years == "all" else "same")
         r["wall_seconds"] = round(time.time() - t0, 1)
         results[m] = r
         h, u = r["held_out"], r["unobserved"]

@@ -42,7 +42,8 @@ class PartitionDataModule(pl.LightningDataModule):
     """Args:
         root: partitions directory.
         val_fold, test_fold: held-out folds (inputs from them are hidden in every stage).
-        years, zones: selection for all stages (default all); ``predict_years`` for predict.
+        years, zones: selection for all stages (default all); ``predict_years`` for predict; ``eval_years`` for
+            validate and test (default ``years``: e.g. train on every year, validate on a few).
         batch_size: partitions per batch.
         num_workers, prefetch_factor, persistent_workers, pin_memory: DataLoader settings.
         use_obs_inputs, obs_input_fraction: observed DO of visible folds as node inputs (see ``masking``).
@@ -58,11 +59,12 @@ class PartitionDataModule(pl.LightningDataModule):
                  predict_years: Sequence[int] | None = None, batch_size: int = 4, num_workers: int = 0,
                  prefetch_factor: int | None = 2, persistent_workers: bool = False, pin_memory: bool = False,
                  use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0,
-                 fit_split: str = "fold", fit_subgraph: bool = False):
+                 fit_split: str = "fold", fit_subgraph: bool = False, eval_years: Sequence[int] | None = None):
         super().__init__()
         self.save_hyperparameters()
         self.root, self.val_fold, self.test_fold = root, val_fold, test_fold
         self.years, self.zones, self.predict_years = years, zones, predict_years
+        self.eval_years = eval_years
         self.batch_size, self.num_workers = batch_size, num_workers
         self.prefetch_factor, self.persistent_workers, self.pin_memory = prefetch_factor, persistent_workers, pin_memory
         self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
@@ -100,11 +102,11 @@ class PartitionDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if stage in (None, "fit"):
             self.datasets["fit"] = self._ds("fit")
-            self.datasets["validate"] = self._ds("validate")
+            self.datasets["validate"] = self._ds("validate", self.eval_years)
         if stage in (None, "validate"):
-            self.datasets["validate"] = self._ds("validate")
+            self.datasets["validate"] = self._ds("validate", self.eval_years)
         if stage in (None, "test"):
-            self.datasets["test"] = self._ds("test")
+            self.datasets["test"] = self._ds("test", self.eval_years)
         if stage in (None, "predict"):
             self.datasets["predict"] = self._ds("predict", self.predict_years)
 
@@ -142,7 +144,8 @@ class PartitionDataModule(pl.LightningDataModule):
         return self._loader(ds, self.train_sampler, resumable=True)
 
     def _seq(self, stage: str) -> DataLoader:
-        ds = self.datasets.get(stage) or self._ds(stage)
+        years = self.predict_years if stage == "predict" else self.eval_years
+        ds = self.datasets.get(stage) or self._ds(stage, years)
         return self._loader(ds, ShardedSequentialSampler(len(ds), *self._world()))
 
     def val_dataloader(self) -> DataLoader:

@@ -33,6 +33,8 @@ class NeuralSpec:
     zone_adaptive: bool = True
     zone_adaptive_args: dict = field(default_factory=lambda: {"temperature": 1.0, "floor": 0.2})
     use_obs_inputs: bool = True
+    fit_split: str = "fold"
+    fit_subgraph: bool = False
 
     def to_dict(self) -> dict:
         return copy.deepcopy(self.__dict__)
@@ -100,9 +102,10 @@ def predict_owned(net: torch.nn.Module, loader, ncells: int) -> tuple[np.ndarray
 
 def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int, test_fold: int, epochs: int,
                seed: int = 0, batch_size: int = 16, num_workers: int = 1, work_dir: str | Path | None = None,
-               limit_train_batches: Any = None, years=None) -> dict:
-    """Train ``spec`` for ``epochs`` on CPU (one device) on the partitions of ``years`` (default all) and score
-    it (the evaluation nodes must lie in those years)."""
+               limit_train_batches: Any = None, years=None, train_years: Any = "same") -> dict:
+    """Train ``spec`` for ``epochs`` on CPU (one device) on the partitions of ``train_years`` (``"same"``: those of
+    ``years``; ``None``: all), validate (zone-adaptive sampling) and score it on those of ``years`` (the evaluation nodes
+    must lie in those years)."""
     import pytorch_lightning as pl
 
     from oxygen_hpc.data.datamodule import PartitionDataModule
@@ -110,9 +113,11 @@ def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int
     from oxygen_hpc.training.callbacks import ZoneAdaptiveSampling
 
     pl.seed_everything(seed, workers=True, verbose=False)
-    dm = PartitionDataModule(str(root), val_fold=val_fold, test_fold=test_fold, years=years, batch_size=batch_size,
-                             num_workers=num_workers, prefetch_factor=4 if num_workers else None,
-                             persistent_workers=num_workers > 0, use_obs_inputs=spec.use_obs_inputs, seed=seed)
+    dm = PartitionDataModule(str(root), val_fold=val_fold, test_fold=test_fold,
+                             years=years if train_years == "same" else train_years, eval_years=years,
+                             batch_size=batch_size, num_workers=num_workers, prefetch_factor=4 if num_workers else None,
+                             persistent_workers=num_workers > 0, use_obs_inputs=spec.use_obs_inputs, seed=seed,
+                             fit_split=spec.fit_split, fit_subgraph=spec.fit_subgraph)
     task = OxyTask(model=spec.model, lam=spec.lam, lr=spec.lr, weight_decay=spec.weight_decay)
     callbacks = [ZoneAdaptiveSampling(**spec.zone_adaptive_args)] if spec.zone_adaptive else []
     trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=epochs, gradient_clip_val=1.0, logger=False,

@@ -37,7 +37,8 @@ def spec_from_config(cfg: dict) -> NeuralSpec:
                       zone_adaptive=bool(cbs),
                       zone_adaptive_args=dict(cbs[0].get("init_args") or {}) if cbs else
                       {"temperature": 1.0, "floor": 0.2},
-                      use_obs_inputs=bool(data.get("use_obs_inputs", True)))
+                      use_obs_inputs=bool(data.get("use_obs_inputs", True)),
+                      fit_split=str(data.get("fit_split", "fold")), fit_subgraph=bool(data.get("fit_subgraph", False)))
 
 
 def oxygenerator_spec(config: str = "demo") -> NeuralSpec:
@@ -59,19 +60,26 @@ def ablation_spec(name: str, base: NeuralSpec) -> NeuralSpec:
     for k in set(ra) | set(aa):
         if ra.get(k) != aa.get(k):
             out.model.setdefault("init_args", {})[k] = aa.get(k)
-    for k in ("lam", "lr", "weight_decay", "zone_adaptive", "use_obs_inputs"):
+    for k in ("lam", "lr", "weight_decay", "zone_adaptive", "use_obs_inputs", "fit_split", "fit_subgraph"):
         if getattr(ref, k) != getattr(abl, k):
             setattr(out, k, getattr(abl, k))
     return out
 
 
-def neural_specs(ablations: bool = False, config: str = "demo") -> dict[str, NeuralSpec]:
+def neural_specs(ablations: bool = False, config: str = "demo", **same_for_all) -> dict[str, NeuralSpec]:
+    """OxyGenerator, the neural baselines (and ablations); ``same_for_all`` (NeuralSpec fields, e.g. ``lr``,
+    ``fit_subgraph``) overrides every method's setting alike."""
     ox = oxygenerator_spec(config)
     hidden = int((ox.model.get("init_args") or {}).get("hidden", 32))
     specs = {"oxygenerator": ox}
     specs.update({n: baseline_spec(n, hidden) for n in NEURAL_BASELINES})
     if ablations:
         specs.update({f"ablation_{n}": ablation_spec(n, ox) for n in ABLATIONS})
+    for spec in specs.values():
+        for k, v in same_for_all.items():
+            if not hasattr(spec, k):
+                raise ValueError(f"unknown NeuralSpec field {k!r}")
+            setattr(spec, k, v)
     return specs
 
 

@@ -44,3 +44,11 @@ def test_datamodule_batches(root):
     assert val == 12
     dm.set_zone_weights({2: 5.0})
     assert dm.train_sampler.zone_weights == {2: 5.0}
+
+
+def test_eval_years_select_validate_and_test_only(root):
+    dm = PartitionDataModule(str(root), years=[2000, 2001, 2002], eval_years=[2001], num_workers=0)
+    dm.setup("fit")
+    dm.setup("test")
+    assert {y for y, _ in dm.datasets["fit"].index} == {2000, 2001, 2002}
+    assert {y for y, _ in dm.datasets["validate"].index} == {y for y, _ in dm.datasets["test"].index} == {2001}

@@ -108,3 +108,28 @@ def test_harness_two_methods(world):
     n = run_neural(spec, world["parts"], sets, VAL, TEST, epochs=1, batch_size=4, num_workers=0)
     assert n["held_out"]["n"] == len(sets.test) and n["unobserved"]["n"] == len(unobs)
     assert np.isfinite([n["held_out"]["rmse"], n["unobserved"]["rmse"], n["train_seconds"]]).all()
+
+
+def test_neural_trains_on_every_year_scores_on_a_subset(world):
+    """--neural-train-years all: training partitions of every year, validation and scoring on --years only."""
+    import torch
+
+    from oxygen_hpc.evaluation.methods import neural_specs
+
+    torch.set_num_threads(1)
+    years = [2001, 2002]
+    grid = grid_from_manifest(json.loads((world["parts"] / "manifest.json").read_text()))
+    lab, unobs = node_tables(world["parts"], n_unobserved=30, years=years)
+    sp = split(lab[lab["year"].isin(years)], VAL, TEST)
+    truth = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])
+    sets = EvalSets(split(lab, VAL, TEST)["train"], sp["val"], sp["test"], unobs, truth, grid.ncells)
+    spec = NeuralSpec(model={"class_path": "oxygen_hpc.models.MLP", "init_args": {"hidden": 8, "layers": 2}},
+                      zone_adaptive=True, fit_subgraph=True)
+    n = run_neural(spec, world["parts"], sets, VAL, TEST, epochs=1, batch_size=4, num_workers=0, years=years,
+                   train_years=None)
+    assert n["held_out"]["n"] == len(sets.test) and n["unobserved"]["n"] == len(unobs)
+    assert np.isfinite([n["held_out"]["rmse"], n["val"]["rmse"]]).all()
+    specs = neural_specs(lr=0.01, fit_subgraph=True)
+    assert {(s.lr, s.fit_subgraph) for s in specs.values()} == {(0.01, True)}
+    with pytest.raises(ValueError, match="unknown NeuralSpec field"):
+        neural_specs(learning_rate=0.01)
