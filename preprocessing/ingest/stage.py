@@ -67,10 +67,10 @@ def cast_summary(rows: pd.DataFrame, source: str, chunk: str, file: str) -> pa.T
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     key, k = rank[codes], len(order)
-    firsts = pd.DataFrame({"time": rows["time"].array, "lat": rows["lat"].to_numpy(float),
-                           "lon": rows["lon"].to_numpy(float)}, copy=False).groupby(key, sort=True).first()
-    cols = [pa.array(names[order], pa.string()), pa.array(firsts["time"].array, CASTS_SCHEMA.field("time").type),
-            pa.array(firsts["lat"].to_numpy(float)), pa.array(firsts["lon"].to_numpy(float))]
+    time, lat, lon = _firsts(codes, key, k, rows["time"].array, rows["lat"].to_numpy(float),
+                             rows["lon"].to_numpy(float))
+    cols = [pa.array(names[order], pa.string()), pa.array(time, CASTS_SCHEMA.field("time").type), pa.array(lat),
+            pa.array(lon)]
     for v in VARIABLES:
         cols.append(pa.array(np.bincount(key[as_reasons(rows[v + REASON_SUFFIX]).codes == CODE_GOOD],
                                          minlength=k).astype(np.int64)))
@@ -81,12 +81,37 @@ def cast_summary(rows: pd.DataFrame, source: str, chunk: str, file: str) -> pa.T
     return pa.Table.from_arrays(cols, schema=CASTS_SCHEMA)
 
 
+def _firsts(codes: np.ndarray, key: np.ndarray, k: int, *columns) -> list:
+    """Per cast key 0..k-1, the first non-null value of each column. Fast path: every cast is one run of rows
+    (``codes`` numbers casts in order of appearance) with its first row non-null; else a groupby."""
+    starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]])) if len(codes) else codes
+    if len(starts) == k:
+        firsts = [c[starts] for c in columns]         # cast codes[starts] == 0..k-1; key order = rank
+        if not any(pd.isna(f).any() for f in firsts):
+            back = np.empty(k, np.int64)
+            back[key[starts]] = np.arange(k)
+            return [f[back] for f in firsts]
+    g = pd.DataFrame({i: c for i, c in enumerate(columns)}, copy=False).groupby(key, sort=True).first()
+    return [g[i].array if isinstance(g[i].dtype, pd.DatetimeTZDtype) else g[i].to_numpy() for i in range(len(columns))]
+
+
 def _sorted_depths(key: np.ndarray, depth: np.ndarray, keep: np.ndarray, k: int) -> pa.ListArray:
     """Per cast key 0..k-1, its kept depths sorted ascending (a list per cast)."""
     ck, dk = key[keep], depth[keep]
-    order = np.lexsort((dk, ck))
-    offsets = np.searchsorted(ck[order], np.arange(k + 1)).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(dk[order]))
+    def sorted_by(order):                         # (keys, depths) in this order, if it sorts them by (key, depth)
+        c, d = ck[order], dk[order]
+        ok = not ((np.diff(d) < 0) & (np.diff(c) == 0)).any() and not (np.diff(c) < 0).any()
+        return (c, d) if ok else None
+
+    # fast paths, each checked exactly: depths already ascending within consecutive casts; one sort of a single
+    # float key (cast, depth) combined; else the two-key sort
+    cd = sorted_by(np.argsort(ck, kind="stable"))
+    if cd is None and len(dk):
+        lo = dk.min()
+        cd = sorted_by(np.argsort(ck * (dk.max() - lo + 1.0) + (dk - lo)))
+    c, d = cd if cd is not None else sorted_by(np.lexsort((dk, ck)))
+    offsets = np.searchsorted(c, np.arange(k + 1)).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(d))
 
 
 def unrecognised(source: str, path: str, cfg: IngestConfig) -> str:

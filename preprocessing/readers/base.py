@@ -16,7 +16,10 @@ Reason columns: a reader may build them as strings (object / ``str`` arrays) or,
 a pandas Categorical (:class:`ReasonCodes`); :func:`finish_rows` turns either into the Categorical the ingest stage
 works on (first categories = :data:`preprocessing.schema.REASON_CODES`, so ``codes == CODE_GOOD`` means "good so
 far"). Comparing such a column with a string (``rows.oxygen_reason == "missing"``) works as for strings. ``cast_id``
-may likewise be a Categorical (one category per cast) instead of one string per row.
+may likewise be a Categorical (one category per cast) instead of one string per row. Frames of one file read in
+parts are joined with :func:`concat_rows` (``pd.concat`` turns Categoricals with different categories into
+strings). Only the codes are an in-memory convenience: the staged Parquet, the store, ``rejected/`` and the report
+carry the reason strings, whose meaning is unchanged.
 
 Bad input: a file that cannot be read at all raises :class:`ReaderError` naming the file (and line/profile);
 a problem confined to part of a file (a malformed line, one broken profile) is appended to ``problems`` and the

@@ -26,7 +26,7 @@ def flag_codes(values, flags, good, missing_flags=(), table: ReasonCodes | None 
     if flags is None:
         out = np.full(v.shape, CODE_GOOD, dtype=np.int16)
     else:
-        codes, uniques = pd.factorize(np.asarray(flags), use_na_sentinel=True)
+        codes, uniques = _factorize(np.asarray(flags))
         good_s = {str(g) for g in good}
         miss_s = {str(m) for m in missing_flags}
         lookup = []
@@ -38,6 +38,21 @@ def flag_codes(values, flags, good, missing_flags=(), table: ReasonCodes | None 
         out = np.asarray(lookup, dtype=np.int16)[codes]
     out[~np.isfinite(v)] = CODE_MISSING
     return out
+
+
+def _factorize(flags: np.ndarray):
+    """``pd.factorize`` (NaN → -1), by a lookup table when the flags are small whole numbers (GLODAP's floats)."""
+    if flags.dtype.kind == "f" and len(flags):
+        fin = np.isfinite(flags)
+        lo, hi = (flags[fin].min(), flags[fin].max()) if fin.any() else (0.0, 0.0)
+        if 0 <= lo and hi < 256 and (flags[fin] == np.trunc(flags[fin])).all():
+            ints = np.where(fin, flags, 256).astype(np.int64)
+            present = np.bincount(ints, minlength=257)[:256] > 0
+            uniques = np.flatnonzero(present).astype(flags.dtype)
+            lookup = np.full(257, -1, np.int64)
+            lookup[np.flatnonzero(present)] = np.arange(len(uniques))
+            return lookup[ints], uniques
+    return pd.factorize(flags, use_na_sentinel=True)
 
 
 def flag_reasons(values, flags, good, missing_flags=()) -> np.ndarray:

@@ -99,16 +99,22 @@ def _times(t: pa.Table, n: int) -> np.ndarray:
 
 def _cast_ids(t: pa.Table, n: int) -> pd.Categorical | np.ndarray:
     """One id per row as a Categorical (one category per distinct cast: rows of a cast are consecutive)."""
-    cruise = (t.column("G2expocode").to_numpy(zero_copy_only=False).astype(str) if "G2expocode" in t.column_names
-              else _num(t, "G2cruise", n))
     st, ca = _num(t, "G2station", n), _num(t, "G2cast", n)
     if n == 0:
         return np.asarray([], dtype=object)
+    if "G2expocode" in t.column_names:           # compare integer codes of the expocodes, not the strings
+        key, uniq = pd.factorize(t.column("G2expocode").to_pandas())
+        names = np.asarray([str(u).strip() for u in uniq] + ["None"], dtype=object)   # null → "None"
+    else:
+        key = _num(t, "G2cruise", n)
     change = np.ones(n, bool)
-    change[1:] = (cruise[1:] != cruise[:-1]) | ~np.isclose(st[1:], st[:-1], equal_nan=True) | \
+    change[1:] = (key[1:] != key[:-1]) | ~np.isclose(st[1:], st[:-1], equal_nan=True) | \
         ~np.isclose(ca[1:], ca[:-1], equal_nan=True)
     starts = np.flatnonzero(change)
-    labels = np.asarray([f"glodap:{_fmt(cruise[i])}:{_fmt(st[i])}:{_fmt(ca[i])}" for i in starts], dtype=object)
+    cruise = (names[np.where(key[starts] < 0, len(names) - 1, key[starts])] if "G2expocode" in t.column_names
+              else _fmt_numbers(key[starts]))
+    labels = np.asarray([f"glodap:{a}:{b}:{c}" for a, b, c in
+                         zip(cruise, _fmt_numbers(st[starts]), _fmt_numbers(ca[starts]))], dtype=object)
     codes, uniq = pd.factorize(labels)
     return pd.Categorical.from_codes(codes[np.cumsum(change) - 1], dtype=pd.CategoricalDtype(uniq))
 
@@ -117,6 +123,17 @@ def _fmt(x) -> str:
     if isinstance(x, (float, np.floating)):
         return "NA" if not np.isfinite(x) else (str(int(x)) if float(x).is_integer() else str(x))
     return str(x).strip()
+
+
+def _fmt_numbers(a: np.ndarray) -> list[str]:
+    """:func:`_fmt` of each float, vectorised for the whole numbers (station and cast numbers)."""
+    whole = np.isfinite(a) & (np.abs(a) < 2.0 ** 53)
+    whole &= a == np.trunc(np.where(whole, a, 0.0))
+    out = np.asarray(a.astype(np.int64, copy=False) if whole.all() else np.where(whole, a, 0).astype(np.int64),
+                     dtype=np.int64).astype(str).astype(object)
+    for i in np.flatnonzero(~whole).tolist():
+        out[i] = _fmt(float(a[i]))
+    return out.tolist()
 
 
 def _rows(t: pa.Table, options: ReaderOptions) -> pd.DataFrame:
