@@ -49,7 +49,9 @@ def apply_qc(rows: pd.DataFrame, qc: QCConfig) -> pd.DataFrame:
         S = rows["salinity"].to_numpy(float)[cand]
         ok = np.isfinite(T) & np.isfinite(S)
         p = rows["pressure"].to_numpy(float)[cand]
-        p = np.where(np.isfinite(p), p, units.pressure_from_depth(depth[cand], lat[cand]))
+        nop = ~np.isfinite(p)
+        if nop.any():                                 # pressure from depth only where the level has none
+            p[nop] = units.pressure_from_depth(depth[cand][nop], lat[cand][nop])
         sol = np.full(T.shape, np.nan)
         if ok.any():
             sol[ok] = units.oxygen_solubility(S[ok], T[ok], p[ok], lat[cand][ok], lon[cand][ok])
