@@ -1,5 +1,7 @@
 """Training-step throughput of OxyGenerator on one synthetic zone-year partition (CPU, 1 process and DDP).
 
+``--subgraph`` trains on the labelled nodes' k-hop in-neighbourhood only, as ``fit_subgraph`` does.
+
 A partition the size of one zone-year at 1° × 33 levels (default 45,000 nodes, 300,000 edges, ~3 % labelled
 nodes) runs full training steps: full-graph forward, MSE on the labelled nodes, the chemistry regulariser's
 double back-propagation (∂ŷ/∂nutrients with create_graph=True, then backward through it) and an Adam step.
@@ -78,6 +80,20 @@ def synthetic_partition(nodes: int, edges: int, labelled: float, features: int, 
         zone=torch.tensor([0]), year=torch.tensor([2000]))
 
 
+def labelled_subgraph(data: Data, hops: int) -> Data:
+    """What ``fit_subgraph`` trains on: the labelled nodes' ``hops``-hop in-neighbourhood (oxygen_hpc.data.subgraph)."""
+    from oxygen_hpc.data.subgraph import khop_in_subgraph
+
+    nodes, edges, ei = khop_in_subgraph(data.edge_index.numpy(), data.num_nodes, torch.isfinite(data.y).numpy(), hops)
+    nodes_t, edges_t = torch.from_numpy(nodes), torch.from_numpy(edges)
+    out = Data(edge_index=torch.from_numpy(ei).long(), edge_attr=data.edge_attr[edges_t],
+               zone=data.zone, year=data.year)
+    for key in ("x", "meta", "series", "series_mask", "nutrients", "nutrients_mask", "obs", "obs_mask", "y", "owned",
+                "cell"):
+        out[key] = data[key][nodes_t]
+    return out
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process (VmHWM: unlike ru_maxrss it is not inherited across spawn)."""
     try:
@@ -112,6 +128,8 @@ def run_steps(rank: int, world: int, args: argparse.Namespace, result: dict) -> 
         os.environ["MASTER_PORT"] = str(args.port)
         dist.init_process_group("gloo", rank=rank, world_size=world, timeout=datetime.timedelta(minutes=5))
     data = synthetic_partition(args.nodes, args.edges, args.labelled, 10, 8, 5, seed=1000 + rank)
+    if args.subgraph:
+        data = labelled_subgraph(data, args.layers)
     model = OxyGenerator(10, 8, 5, hidden=args.hidden, layers=args.layers, affine=args.affine, rank=args.rank,
                          temporal=not args.no_temporal, checkpoint=args.checkpoint)
     if world > 1:
@@ -191,12 +209,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--procs", type=int, nargs="+", default=[1, 2])
     p.add_argument("--port", type=int, default=0, help="rendezvous port (0 = a free one)")
     p.add_argument("--checkpoint", action="store_true", help="activation checkpointing of each layer")
+    p.add_argument("--subgraph", action="store_true",
+                   help="train on the labelled nodes' k-hop in-neighbourhood (the DataModule's fit_subgraph)")
     p.add_argument("--mmap-threshold-mb", type=float, default=0.0,
                    help="glibc mmap threshold (0 = default); e.g. 4 lowers peak RSS at some CPU cost")
     args = p.parse_args(argv)
     print(f"partition: {args.nodes:,} nodes, {args.edges:,} edges, {args.labelled:.0%} labelled | OxyGenerator "
           f"hidden={args.hidden} layers={args.layers} affine={args.affine} rank={args.rank} "
-          f"temporal={not args.no_temporal} checkpoint={args.checkpoint} | lambda={args.lam} | {args.threads} threads "
+          f"temporal={not args.no_temporal} checkpoint={args.checkpoint} subgraph={args.subgraph} | lambda={args.lam} | {args.threads} threads "
           f"| mmap threshold {args.mmap_threshold_mb or 'default'} MB")
     rates = {}
     for world in args.procs:
