@@ -15,6 +15,8 @@ from torch_geometric.loader import DataLoader
 from oxygen_hpc.data.dataset import PartitionDataset
 from oxygen_hpc.data.sampler import ShardedSequentialSampler, ZoneWeightedSampler
 
+SAMPLE_WEIGHTINGS = ("labels", "uniform")
+
 
 class ResumableLoader(DataLoader):
     """Training loader that saves its place in the epoch in checkpoints (Lightning's ``_Stateful`` interface):
@@ -51,6 +53,9 @@ class PartitionDataModule(pl.LightningDataModule):
             folds are targets, their inputs hidden as at evaluation) or ``"node"`` (see ``masking``).
         fit_subgraph: train on the targets' k-hop in-neighbourhoods only (same target predictions, a fraction
             of the cost; the regulariser then sees the subgraph only; see ``subgraph``). Default off.
+        sample_weighting: how training draws partitions (times the zone-adaptive weights): ``"labels"`` (default:
+            in proportion to their labelled nodes, so each label is equally likely and label-less partitions are
+            skipped) or ``"uniform"``.
         seed: sampler and masking seed.
     """
 
@@ -59,8 +64,11 @@ class PartitionDataModule(pl.LightningDataModule):
                  predict_years: Sequence[int] | None = None, batch_size: int = 4, num_workers: int = 0,
                  prefetch_factor: int | None = 2, persistent_workers: bool = False, pin_memory: bool = False,
                  use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0,
-                 fit_split: str = "fold", fit_subgraph: bool = False, eval_years: Sequence[int] | None = None):
+                 fit_split: str = "fold", fit_subgraph: bool = False, eval_years: Sequence[int] | None = None,
+                 sample_weighting: str = "labels"):
         super().__init__()
+        if sample_weighting not in SAMPLE_WEIGHTINGS:
+            raise ValueError(f"sample_weighting must be one of {SAMPLE_WEIGHTINGS}, got {sample_weighting!r}")
         self.save_hyperparameters()
         self.root, self.val_fold, self.test_fold = root, val_fold, test_fold
         self.years, self.zones, self.predict_years = years, zones, predict_years
@@ -69,6 +77,7 @@ class PartitionDataModule(pl.LightningDataModule):
         self.prefetch_factor, self.persistent_workers, self.pin_memory = prefetch_factor, persistent_workers, pin_memory
         self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
         self.fit_split, self.fit_subgraph = fit_split, fit_subgraph
+        self.sample_weighting = sample_weighting
         self.datasets: dict[str, PartitionDataset] = {}
         self.train_sampler: ZoneWeightedSampler | None = None
         self._zone_weights: dict[int, float] = {}
@@ -138,7 +147,11 @@ class PartitionDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         ds = self.datasets.get("fit") or self._ds("fit")
-        self.train_sampler = ZoneWeightedSampler(ds.zones, *self._world(), seed=self.seed, with_keys=True)
+        base = None
+        if self.sample_weighting == "labels" and sum(ds.labelled) > 0:
+            base = ds.labelled
+        self.train_sampler = ZoneWeightedSampler(ds.zones, *self._world(), seed=self.seed, with_keys=True,
+                                                 base_weights=base)
         if self._zone_weights:
             self.train_sampler.set_zone_weights(self._zone_weights)
         return self._loader(ds, self.train_sampler, resumable=True)

@@ -72,6 +72,12 @@ class PartitionDataset(torch.utils.data.Dataset):
     def zones(self) -> list[int]:
         return [z for _, z in self.index]
 
+    @property
+    def labelled(self) -> list[int]:
+        """Labelled nodes of each item (all folds), from the manifest."""
+        n = {(p["year"], p["zone"]): int(p.get("n_labelled", 0)) for p in self.manifest["partitions"]}
+        return [n[k] for k in self.index]
+
     def __len__(self) -> int:
         return len(self.index)
 

@@ -3,7 +3,9 @@
 Both subclass ``DistributedSampler`` so that Lightning leaves them as they are (it wraps only other samplers).
 
 - :class:`ZoneWeightedSampler` (training): each epoch draws ``ceil(n / replicas) * replicas`` partitions with
-  replacement, with probability proportional to the weight of the partition's zone, from a generator seeded by
+  replacement, with probability proportional to the weight of the partition's zone times its base weight (by
+  default its number of labelled nodes, so every label is equally likely to be trained on and partitions with no
+  label are never drawn), from a generator seeded by
   ``seed + epoch`` — the same draw on every rank — and rank r takes draws r, r + R, … (equal count per rank).
   A zone-adaptive callback calls :meth:`set_zone_weights` with the SAME weights on every rank.
 - :class:`ShardedSequentialSampler` (validation/test/predict): indices in order, rank r takes r, r + R, …, no
@@ -32,14 +34,25 @@ class ZoneWeightedSampler(DistributedSampler):
         num_replicas, rank: default from ``torch.distributed`` (1, 0 when not initialised).
         seed: base seed; the epoch is added (``set_epoch``).
         num_samples: draws per epoch over all ranks (default ``len(zones)``).
+        base_weights: per-item weight multiplying the zone weight (e.g. labelled nodes per partition); ``None``:
+            uniform. Must be finite and ≥ 0 with a positive sum.
     """
 
     def __init__(self, zones: Sequence[int], num_replicas: int | None = None, rank: int | None = None,
-                 seed: int = 0, num_samples: int | None = None, with_keys: bool = False):
+                 seed: int = 0, num_samples: int | None = None, with_keys: bool = False,
+                 base_weights: Sequence[float] | None = None):
         R, r = _world(num_replicas, rank)
         super().__init__(list(zones), num_replicas=R, rank=r, shuffle=True, seed=seed, drop_last=False)
         self.item_zones = np.asarray(list(zones), np.int64)
         self.zone_weights: dict[int, float] = {}
+        self.base_weights = None
+        if base_weights is not None:
+            b = np.asarray(list(base_weights), np.float64)
+            if b.shape != self.item_zones.shape:
+                raise ValueError(f"base_weights has {b.size} values for {self.item_zones.size} items")
+            if not np.isfinite(b).all() or (b < 0).any() or (b.size and b.sum() <= 0):
+                raise ValueError("base_weights must be finite, >= 0 and not all zero")
+            self.base_weights = b
         total = len(self.item_zones) if num_samples is None else int(num_samples)
         self.num_samples = math.ceil(total / R) if total else 0
         self.total_size = self.num_samples * R
@@ -55,6 +68,8 @@ class ZoneWeightedSampler(DistributedSampler):
 
     def item_weights(self) -> torch.Tensor:
         w = np.array([self.zone_weights.get(int(z), 1.0) for z in self.item_zones], np.float64)
+        if self.base_weights is not None:
+            w = w * self.base_weights
         return torch.from_numpy(w / w.sum()) if len(w) else torch.zeros(0, dtype=torch.float64)
 
     def __iter__(self):

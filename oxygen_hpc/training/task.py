@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 from typing import Any
 
 import pytorch_lightning as pl
@@ -50,14 +51,18 @@ class OxyTask(pl.LightningModule):
         model: ``{class_path: oxygen_hpc.models.OxyGenerator, init_args: {...}}`` (dims come from the data).
         lam: weight λ of the chemistry regulariser (0 = off).
         redfield_anchor: optional target mean ∂ẑ/∂PO4ₙ (normalised units; see ``losses.redfield_slope``).
-        lr, weight_decay: AdamW settings; ``lr_min``: cosine annealing floor over ``max_epochs``.
+        lr, weight_decay: AdamW settings. The learning rate warms up linearly over the first ``warmup_fraction``
+            of the optimiser steps, then follows a cosine to ``lr_min`` at the last step
+            (``trainer.estimated_stepping_batches``; constant after the warm-up when the run has no step limit).
         n_zones: zones for per-zone metrics (default from the data).
         dims: feature dimensions (filled in from the data; stored in checkpoints).
     """
 
     def __init__(self, model: dict, lam: float = 0.1, redfield_anchor: float | None = None, lr: float = 3e-3,
                  weight_decay: float = 1e-4, lr_min: float = 1e-4, n_zones: int | None = None,
-                 dims: dict | None = None):
+                 dims: dict | None = None, warmup_fraction: float = 0.02):
+        if not 0.0 <= warmup_fraction < 1.0:
+            raise ValueError(f"warmup_fraction must be in [0, 1), got {warmup_fraction}")
         super().__init__()
         resolve_class(model)                       # fail at config time, not after the data is loaded
         self.save_hyperparameters()
@@ -136,6 +141,40 @@ class OxyTask(pl.LightningModule):
     # -- optimisation -----------------------------------------------------------------------------------------
     def configure_optimizers(self):
         opt = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
-        t_max = max(int(self.trainer.max_epochs or 1), 1) if self._trainer is not None else 1
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=t_max, eta_min=self.hparams.lr_min)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
+        factor = WarmupCosine(None, self.hparams.get("warmup_fraction", 0.02),
+                              min(self.hparams.lr_min / self.hparams.lr, 1.0))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    def on_train_start(self) -> None:
+        """Give the schedule the run's length once the train loader exists (asking for it in
+        ``configure_optimizers`` would build a second loader, which breaks the mid-epoch resume)."""
+        for cfg in self.trainer.lr_scheduler_configs:
+            sched = cfg.scheduler
+            for f, group, base in zip(getattr(sched, "lr_lambdas", []), sched.optimizer.param_groups, sched.base_lrs):
+                if isinstance(f, WarmupCosine) and f.total is None:
+                    f.set_total(float(self.trainer.estimated_stepping_batches))
+                    group["lr"] = base * f(sched.last_epoch)
+
+
+class WarmupCosine:
+    """Learning-rate factor at optimiser step ``s`` of ``total``: linear warm-up over ``warmup_fraction·total``
+    steps, then a cosine from 1 to ``floor``. ``total`` infinite (no step limit): 1 after a 100-step warm-up;
+    ``None``: not known yet (:meth:`set_total`). A class, not a closure, so its state goes into checkpoints."""
+
+    def __init__(self, total: float | None, warmup_fraction: float, floor: float):
+        self.warmup_fraction, self.floor = float(warmup_fraction), float(floor)
+        self.set_total(total)
+
+    def set_total(self, total: float | None) -> None:
+        self.total = total
+        t = math.inf if total is None else total
+        self.warmup = 100 if math.isinf(t) else max(int(self.warmup_fraction * t), 1)
+
+    def __call__(self, s: int) -> float:
+        if s < self.warmup:
+            return (s + 1) / self.warmup
+        if self.total is None or math.isinf(self.total):
+            return 1.0
+        t = min((s - self.warmup) / max(self.total - self.warmup, 1), 1.0)
+        return self.floor + (1.0 - self.floor) * 0.5 * (1.0 + math.cos(math.pi * t))

@@ -52,3 +52,17 @@ def test_eval_years_select_validate_and_test_only(root):
     dm.setup("test")
     assert {y for y, _ in dm.datasets["fit"].index} == {2000, 2001, 2002}
     assert {y for y, _ in dm.datasets["validate"].index} == {y for y, _ in dm.datasets["test"].index} == {2001}
+
+
+def test_training_draws_partitions_in_proportion_to_labels(root):
+    dm = PartitionDataModule(str(root), val_fold=0, test_fold=1, num_workers=0)
+    dm.setup("fit")
+    labels = dm.datasets["fit"].labelled
+    assert len(labels) == len(dm.datasets["fit"]) and sum(labels) > 0
+    w = dm.train_dataloader().sampler.item_weights().numpy()
+    assert w == pytest.approx([n / sum(labels) for n in labels])
+    uni = PartitionDataModule(str(root), val_fold=0, test_fold=1, num_workers=0, sample_weighting="uniform")
+    uni.setup("fit")
+    assert uni.train_dataloader().sampler.item_weights().numpy() == pytest.approx([1 / len(labels)] * len(labels))
+    with pytest.raises(ValueError, match="sample_weighting"):
+        PartitionDataModule(str(root), sample_weighting="zones")

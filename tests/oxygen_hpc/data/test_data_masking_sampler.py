@@ -116,6 +116,22 @@ def test_zone_weighted_sampler():
     assert isinstance(s[0], torch.utils.data.DistributedSampler)
 
 
+def test_zone_weighted_sampler_base_weights_follow_labels():
+    zones = [0, 0, 1, 1]
+    labels = [0, 10, 30, 0]                                 # items 0 and 3 have no label: never drawn
+    s = ZoneWeightedSampler(zones, num_replicas=1, rank=0, seed=0, num_samples=8000, base_weights=labels)
+    counts = np.bincount(list(s), minlength=4)
+    assert counts[0] == 0 and counts[3] == 0
+    assert 2.5 < counts[2] / counts[1] < 3.5                # in proportion to the labels
+    s.set_zone_weights({0: 3.0})                            # zone weights multiply the base weights
+    counts = np.bincount(list(s), minlength=4)
+    assert 0.8 < counts[1] / counts[2] < 1.25
+    with pytest.raises(ValueError, match="base_weights"):
+        ZoneWeightedSampler(zones, num_replicas=1, rank=0, base_weights=[1, 2])
+    with pytest.raises(ValueError, match="base_weights"):
+        ZoneWeightedSampler(zones, num_replicas=1, rank=0, base_weights=[0, 0, 0, 0])
+
+
 def test_sharded_sequential_sampler_covers_once():
     parts = [list(ShardedSequentialSampler(7, num_replicas=3, rank=r)) for r in range(3)]
     assert sorted(sum(parts, [])) == list(range(7))

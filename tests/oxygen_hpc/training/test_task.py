@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import pytorch_lightning as pl
 import torch
 
@@ -112,3 +113,24 @@ def test_resume_at_epoch_end_gives_the_same_next_step_loss(train_parts, tmp_path
     assert losses["first"] == losses["full"][:n]
     assert losses["rest"][0] == losses["full"][n]
     assert losses["first"] + losses["rest"] == losses["full"]
+
+
+def test_warmup_cosine_schedule():
+    from oxygen_hpc.training.task import WarmupCosine
+
+    f = WarmupCosine(1000, 0.1, 0.01)
+    assert f(0) == pytest.approx(0.01) and f(99) == pytest.approx(1.0)      # 100 warm-up steps
+    assert f(550) == pytest.approx(0.01 + 0.99 * 0.5)                        # half way through the cosine
+    assert f(1000) == pytest.approx(0.01) and f(5000) == pytest.approx(0.01)
+    assert all(f(s) >= f(s + 1) for s in range(100, 1000))
+    g = WarmupCosine(float("inf"), 0.1, 0.01)                                # no step limit: constant after warm-up
+    assert g(50) < 1.0 and g(100) == g(10 ** 6) == 1.0
+    with pytest.raises(ValueError, match="warmup_fraction"):
+        OxyTask(model=NET, warmup_fraction=1.0)
+
+
+def test_learning_rate_warms_up_then_anneals_to_lr_min(train_parts, tmp_path):
+    task, trainer = _train(train_parts, tmp_path, epochs=2)
+    f = trainer.lr_scheduler_configs[0].scheduler.lr_lambdas[0]
+    assert f.total == trainer.global_step == 2 * trainer.num_training_batches
+    assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(task.hparams.lr_min)
