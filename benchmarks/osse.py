@@ -56,6 +56,10 @@ def _args(argv):
     p.add_argument("--fit-subgraph", action="store_true",
                    help="every neural method trains on its targets' k-hop in-neighbourhoods (PartitionDataModule "
                    "fit_subgraph: the same target predictions for a fraction of the cost)")
+    p.add_argument("--curve-every", type=int, default=None,
+                   help="also validate every N optimiser steps and store each neural method's learning curve "
+                   "(validation-fold RMSE by step) as 'curve' in --out; the zone-adaptive sampling then re-weights at "
+                   "each of these validations instead of at epoch ends")
     p.add_argument("--val-fold", type=int, default=0)
     p.add_argument("--test-fold", type=int, default=1)
     p.add_argument("--n-unobserved", type=int, default=20_000)
@@ -171,7 +175,7 @@ def main(argv=None) -> int:
             "val_fold": a.val_fold, "test_fold": a.test_fold, "batch_size": a.batch_size,
             "limit_train_batches": a.limit_train_batches, "years": years if years is not None else "all",
             "table_train_years": a.table_train_years, "neural_train_years": a.neural_train_years, "lr": a.lr,
-            "fit_subgraph": a.fit_subgraph, "n_partitions": len(manifest["partitions"]),
+            "fit_subgraph": a.fit_subgraph, "curve_every": a.curve_every, "n_partitions": len(manifest["partitions"]),
             "n_train": len(sets.train), "n_val": len(sets.val), "n_test": len(sets.test),
             "n_unobserved": len(unobs), "fold_scheme": manifest["config"].get("folds", {}),
             "preprocess_seconds": prep, "tables_seconds": round(tables_s, 1), "hardware": _hardware()}
@@ -187,7 +191,8 @@ def main(argv=None) -> int:
             r = run_neural(specs[m], parts, sets, a.val_fold, a.test_fold, a.epochs, seed=a.seed,
                            batch_size=a.batch_size, num_workers=a.num_workers, work_dir=work_dir / m,
                            limit_train_batches=lt, years=years,
-                           train_years=None if a.neural_train_years == "all" else "same")
+                           train_years=None if a.neural_train_years == "all" else "same",
+                           curve_every=a.curve_every)
         r["wall_seconds"] = round(time.time() - t0, 1)
         results[m] = r
         h, u = r["held_out"], r["unobserved"]

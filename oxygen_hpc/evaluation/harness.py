@@ -100,12 +100,32 @@ def predict_owned(net: torch.nn.Module, loader, ncells: int) -> tuple[np.ndarray
     return np.concatenate(keys), np.concatenate(preds).astype(np.float64)
 
 
+def _curve_callback():
+    import pytorch_lightning as pl
+
+    class ValCurve(pl.Callback):
+        """Validation-fold RMSE (µmol/kg) after each validation run, with the optimiser step it was taken at."""
+
+        def __init__(self):
+            self.points: list[list[float]] = []
+
+        def on_validation_end(self, trainer, pl_module):
+            v = trainer.callback_metrics.get("val/rmse")
+            if v is not None and not trainer.sanity_checking:
+                self.points.append([int(trainer.global_step), round(float(v), 3)])
+
+    return ValCurve()
+
+
 def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int, test_fold: int, epochs: int,
                seed: int = 0, batch_size: int = 16, num_workers: int = 1, work_dir: str | Path | None = None,
-               limit_train_batches: Any = None, years=None, train_years: Any = "same") -> dict:
+               limit_train_batches: Any = None, years=None, train_years: Any = "same",
+               curve_every: int | None = None) -> dict:
     """Train ``spec`` for ``epochs`` on CPU (one device) on the partitions of ``train_years`` (``"same"``: those of
     ``years``; ``None``: all), validate (zone-adaptive sampling) and score it on those of ``years`` (the evaluation nodes
-    must lie in those years)."""
+    must lie in those years). ``curve_every``: also validate every that many optimiser steps and return the
+    learning curve ``[[step, val RMSE], ...]`` as ``"curve"``; validation then runs every ``curve_every`` steps
+    instead of at epoch ends, so the zone-adaptive callback also re-weights the zones that often)."""
     import pytorch_lightning as pl
 
     from oxygen_hpc.data.datamodule import PartitionDataModule
@@ -120,11 +140,16 @@ def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int
                              fit_split=spec.fit_split, fit_subgraph=spec.fit_subgraph)
     task = OxyTask(model=spec.model, lam=spec.lam, lr=spec.lr, weight_decay=spec.weight_decay)
     callbacks = [ZoneAdaptiveSampling(**spec.zone_adaptive_args)] if spec.zone_adaptive else []
+    curve = _curve_callback() if curve_every else None
+    val_every = {}
+    if curve is not None:
+        callbacks.append(curve)
+        val_every = {"val_check_interval": int(curve_every), "check_val_every_n_epoch": None}
     trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=epochs, gradient_clip_val=1.0, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
                          num_sanity_val_steps=0, callbacks=callbacks,
-                         limit_val_batches=1.0 if spec.zone_adaptive else 0,
-                         limit_train_batches=limit_train_batches, default_root_dir=str(work_dir or "."))
+                         limit_val_batches=1.0 if spec.zone_adaptive or curve is not None else 0,
+                         limit_train_batches=limit_train_batches, default_root_dir=str(work_dir or "."), **val_every)
     t0 = time.perf_counter()
     trainer.fit(task, datamodule=dm)
     train_s = time.perf_counter() - t0
@@ -135,5 +160,7 @@ def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int
     out = score(sets, *preds)
     n_params = sum(p.numel() for p in task.net.parameters())
     out.update(kind="neural", train_seconds=round(train_s, 2), predict_seconds=round(time.perf_counter() - t0, 2),
-               epochs=epochs, parameters=int(n_params), spec=spec.to_dict())
+               epochs=epochs, steps=int(trainer.global_step), parameters=int(n_params), spec=spec.to_dict())
+    if curve is not None:
+        out["curve"] = curve.points
     return out

@@ -125,9 +125,12 @@ def test_neural_trains_on_every_year_scores_on_a_subset(world):
     sets = EvalSets(split(lab, VAL, TEST)["train"], sp["val"], sp["test"], unobs, truth, grid.ncells)
     spec = NeuralSpec(model={"class_path": "oxygen_hpc.models.MLP", "init_args": {"hidden": 8, "layers": 2}},
                       zone_adaptive=True, fit_subgraph=True)
-    n = run_neural(spec, world["parts"], sets, VAL, TEST, epochs=1, batch_size=4, num_workers=0, years=years,
-                   train_years=None)
+    n = run_neural(spec, world["parts"], sets, VAL, TEST, epochs=2, batch_size=2, num_workers=0, years=years,
+                   train_years=None, curve_every=2)
     assert n["held_out"]["n"] == len(sets.test) and n["unobserved"]["n"] == len(unobs)
+    steps = [s for s, _ in n["curve"]]                 # validated every 2 steps and at each epoch end
+    assert n["steps"] > 2 and steps == sorted(steps) and steps[0] == 2 and steps[-1] == n["steps"]
+    assert all(np.isfinite(v) and v > 0 for _, v in n["curve"])
     assert np.isfinite([n["held_out"]["rmse"], n["val"]["rmse"]]).all()
     specs = neural_specs(lr=0.01, fit_subgraph=True)
     assert {(s.lr, s.fit_subgraph) for s in specs.values()} == {(0.01, True)}
