@@ -67,12 +67,15 @@ def ablation_spec(name: str, base: NeuralSpec) -> NeuralSpec:
 
 
 def neural_specs(ablations: bool = False, config: str = "demo", **same_for_all) -> dict[str, NeuralSpec]:
-    """OxyGenerator, the neural baselines (and ablations); ``same_for_all`` (NeuralSpec fields, e.g. ``lr``,
+    """OxyGenerator, the neural baselines (and ablations); the baselines train on full partitions or on
+    subgraphs as OxyGenerator's config says (``fit_subgraph``); ``same_for_all`` (NeuralSpec fields, e.g. ``lr``,
     ``fit_subgraph``) overrides every method's setting alike."""
     ox = oxygenerator_spec(config)
     hidden = int((ox.model.get("init_args") or {}).get("hidden", 32))
     specs = {"oxygenerator": ox}
     specs.update({n: baseline_spec(n, hidden) for n in NEURAL_BASELINES})
+    for n in NEURAL_BASELINES:               # every method trains on the same kind of batches as OxyGenerator
+        specs[n].fit_subgraph = ox.fit_subgraph
     if ablations:
         specs.update({f"ablation_{n}": ablation_spec(n, ox) for n in ABLATIONS})
     for spec in specs.values():

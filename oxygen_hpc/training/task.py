@@ -148,12 +148,14 @@ class OxyTask(pl.LightningModule):
 
     def on_train_start(self) -> None:
         """Give the schedule the run's length once the train loader exists (asking for it in
-        ``configure_optimizers`` would build a second loader, which breaks the mid-epoch resume)."""
+        ``configure_optimizers`` would build a second loader, which breaks the mid-epoch resume). A run resumed
+        with the same limits keeps its schedule exactly; one resumed with more epochs stretches it to the new end."""
+        total = float(self.trainer.estimated_stepping_batches)
         for cfg in self.trainer.lr_scheduler_configs:
             sched = cfg.scheduler
             for f, group, base in zip(getattr(sched, "lr_lambdas", []), sched.optimizer.param_groups, sched.base_lrs):
-                if isinstance(f, WarmupCosine) and f.total is None:
-                    f.set_total(float(self.trainer.estimated_stepping_batches))
+                if isinstance(f, WarmupCosine) and f.total != total:
+                    f.set_total(total)
                     group["lr"] = base * f(sched.last_epoch)
 
 

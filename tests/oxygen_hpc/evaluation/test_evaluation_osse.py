@@ -134,5 +134,7 @@ def test_neural_trains_on_every_year_scores_on_a_subset(world):
     assert np.isfinite([n["held_out"]["rmse"], n["val"]["rmse"]]).all()
     specs = neural_specs(lr=0.01, fit_subgraph=True)
     assert {(s.lr, s.fit_subgraph) for s in specs.values()} == {(0.01, True)}
+    default = neural_specs(ablations=True)        # the baselines train on the batches OxyGenerator's config names
+    assert {s.fit_subgraph for s in default.values()} == {default["oxygenerator"].fit_subgraph}
     with pytest.raises(ValueError, match="unknown NeuralSpec field"):
         neural_specs(learning_rate=0.01)
