@@ -20,6 +20,7 @@ import json
 import os
 import resource
 import socket
+import sys
 import tempfile
 import time
 
@@ -36,6 +37,7 @@ from oxygen_hpc.models.oxygenerator import OxyGenerator  # noqa: E402
 from oxygen_hpc.training.losses import redfield_slope, regularised_loss  # noqa: E402
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3      # mallopt parameters (glibc malloc.h)
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
 
 def synthetic_partition(nodes: int, edges: int, labelled: float, features: int, meta: int, edge_features: int,
@@ -213,11 +215,21 @@ def main(argv: list[str] | None = None) -> None:
                    help="train on the labelled nodes' k-hop in-neighbourhood (the DataModule's fit_subgraph)")
     p.add_argument("--mmap-threshold-mb", type=float, default=0.0,
                    help="glibc mmap threshold (0 = default); e.g. 4 lowers peak RSS at some CPU cost")
+    p.add_argument("--jemalloc", nargs="?", const=JEMALLOC, default=None, metavar="PATH",
+                   help=f"run under jemalloc (LD_PRELOAD, re-executing this script; default {JEMALLOC}, Debian "
+                   "package libjemalloc2); DDP ranks inherit it")
     args = p.parse_args(argv)
+    if args.jemalloc and args.jemalloc not in os.environ.get("LD_PRELOAD", ""):
+        if not os.path.exists(args.jemalloc):
+            raise SystemExit(f"--jemalloc: {args.jemalloc} not found (apt-get install libjemalloc2)")
+        env = dict(os.environ, LD_PRELOAD=":".join(filter(None, [args.jemalloc, os.environ.get("LD_PRELOAD")])))
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *(sys.argv[1:] if argv is None
+                                                                               else argv)], env)
     print(f"partition: {args.nodes:,} nodes, {args.edges:,} edges, {args.labelled:.0%} labelled | OxyGenerator "
           f"hidden={args.hidden} layers={args.layers} affine={args.affine} rank={args.rank} "
           f"temporal={not args.no_temporal} checkpoint={args.checkpoint} subgraph={args.subgraph} | lambda={args.lam} | {args.threads} threads "
-          f"| mmap threshold {args.mmap_threshold_mb or 'default'} MB")
+          f"| mmap threshold {args.mmap_threshold_mb or 'default'} MB | allocator "
+          f"{'jemalloc' if 'jemalloc' in os.environ.get('LD_PRELOAD', '') else 'glibc'}")
     rates = {}
     for world in args.procs:
         if world == 1:
