@@ -147,9 +147,8 @@ class PartitionDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         ds = self.datasets.get("fit") or self._ds("fit")
-        base = None
-        if self.sample_weighting == "labels" and sum(ds.labelled) > 0:
-            base = ds.labelled
+        labels = ds.labelled if self.sample_weighting == "labels" else []
+        base = labels if sum(labels) > 0 else None          # no label anywhere (predict-only data): uniform
         self.train_sampler = ZoneWeightedSampler(ds.zones, *self._world(), seed=self.seed, with_keys=True,
                                                  base_weights=base)
         if self._zone_weights:
