@@ -27,7 +27,6 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # idle OpenMP threads sleep (shared machines)
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -43,7 +42,7 @@ def build(root: Path, res: float, levels: int, years: int, rows: int) -> tuple[P
         sys.path.insert(0, str(HERE))
         from partition import make_inputs, ocean_mask
 
-        from preprocessing.grid import WOA_LEVELS, GridSpec
+        from oxygen_contracts.grid import WOA_LEVELS, GridSpec
         from preprocessing.partition.config import PartitionConfig
         from preprocessing.partition.pipeline import run
 

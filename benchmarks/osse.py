@@ -122,7 +122,8 @@ def main(argv=None) -> int:
     from oxygen_hpc.evaluation.harness import EvalSets, run_neural, run_table
     from oxygen_hpc.evaluation.methods import TABLE_BASELINES, neural_specs, table_baseline
     from oxygen_hpc.evaluation.tables import node_tables, split
-    from oxygen_hpc.evaluation.truth import grid_from_manifest, truth_values
+    from oxygen_contracts.manifest import PartitionManifest
+    from oxygen_hpc.evaluation.truth import truth_values
     from oxygen_hpc.evaluation.world import prepare
 
     world = Path(a.world).resolve()
@@ -132,8 +133,8 @@ def main(argv=None) -> int:
     else:
         tpl = a.preprocess if a.preprocess.endswith(".yaml") else f"configs/preprocess/{a.preprocess}.yaml"
         parts, prep = prepare(world, a.work, tpl, workers=a.workers)
-    manifest = json.loads((parts / "manifest.json").read_text())
-    grid = grid_from_manifest(manifest)
+    manifest = PartitionManifest.read(parts)
+    grid = manifest.grid
 
     t0 = time.time()
     all_years = sorted({int(p["year"]) for p in manifest["partitions"]})

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from preprocessing.grid import WOA_LEVELS, GridSpec
+from oxygen_contracts.grid import WOA_LEVELS, GridSpec
 from preprocessing.partition import toy
 from preprocessing.partition.config import PartitionConfig
 from preprocessing.partition.pipeline import run

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterator, Literal
 
-from preprocessing import config as cfg
+from oxygen_contracts import config as cfg
 
 
 @dataclass(frozen=True)

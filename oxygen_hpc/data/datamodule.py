@@ -12,6 +12,7 @@ from typing import Sequence
 import pytorch_lightning as pl
 from torch_geometric.loader import DataLoader
 
+from oxygen_contracts.manifest import PartitionManifest
 from oxygen_hpc.data.dataset import PartitionDataset
 from oxygen_hpc.data.sampler import ShardedSequentialSampler, ZoneWeightedSampler
 
@@ -83,24 +84,16 @@ class PartitionDataModule(pl.LightningDataModule):
         self._zone_weights: dict[int, float] = {}
 
     @property
-    def manifest(self) -> dict:
+    def manifest(self) -> PartitionManifest:
+        """The partitions' validated manifest (read once)."""
         if not hasattr(self, "_manifest"):
-            import json
-            from pathlib import Path
-
-            path = Path(self.root) / "manifest.json"
-            if not path.exists():
-                raise FileNotFoundError(f"{path}: no partition manifest (run `oxygen-hpc partition` first)")
-            self._manifest = json.loads(path.read_text())
+            self._manifest = PartitionManifest.read(self.root)
         return self._manifest
 
     @property
     def dims(self) -> dict:
         """Feature dimensions the model needs, from the partitions' manifest."""
-        m = self.manifest
-        g = m["grid"]
-        return {"in_features": len(m["feature_names"]), "meta_features": len(m["meta_names"]),
-                "edge_features": len(m["edge_feature_names"]), "n_zones": int(g["zones_lon"]) * int(g["zones_lat"])}
+        return self.manifest.dims
 
     def _ds(self, stage: str, years=None) -> PartitionDataset:
         folds = (None, None) if stage == "predict" else (self.val_fold, self.test_fold)

@@ -6,7 +6,6 @@ handles are dropped when the dataset is pickled to a DataLoader worker and re-op
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Sequence
@@ -18,7 +17,8 @@ from torch_geometric.data import Data
 
 from oxygen_hpc.data.masking import FIT_SPLITS, STAGES, mask_partition
 from oxygen_hpc.data.subgraph import khop_in_subgraph
-from preprocessing import schema
+from oxygen_contracts import schema
+from oxygen_contracts.manifest import PartitionManifest
 
 RAW = ("x", "meta", "series", "series_mask", "series_fold", "y", "fold", "nutrients", "nutrients_fold", "cell",
        "owned", "edge_index", "edge_attr")
@@ -50,12 +50,7 @@ class PartitionDataset(torch.utils.data.Dataset):
         if fit_split not in FIT_SPLITS:
             raise ValueError(f"fit_split must be one of {FIT_SPLITS}, got {fit_split!r}")
         self.root = Path(root)
-        self.manifest = json.loads((self.root / "manifest.json").read_text())
-        if not self.manifest.get("complete", True):
-            raise ValueError(f"{root}: partitioning did not finish (manifest.json says complete: false); "
-                             "run `oxygen-hpc partition` again to complete it")
-        if self.manifest["schema_version"] != schema.SCHEMA_VERSION:
-            raise ValueError(f"{root}: schema_version {self.manifest['schema_version']} != {schema.SCHEMA_VERSION}")
+        self.manifest = PartitionManifest.read(self.root)
         ys = None if years is None else {int(y) for y in years}
         zs = None if zones is None else {int(z) for z in zones}
         self.index = [(p["year"], p["zone"]) for p in self.manifest["partitions"]
@@ -63,8 +58,8 @@ class PartitionDataset(torch.utils.data.Dataset):
         self.stage, self.val_fold, self.test_fold = stage, val_fold, test_fold
         self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
         self.fit_split, self.fit_subgraph = fit_split, bool(fit_subgraph)
-        self.hops = int(self.manifest.get("layers", 2))
-        self.norm = self.manifest["normalisation"]["observations"]
+        self.hops = self.manifest.layers
+        self.norm = self.manifest.observation_norm
         self._files: dict[int, h5py.File] = {}
         self._pid = os.getpid()
 
@@ -75,7 +70,7 @@ class PartitionDataset(torch.utils.data.Dataset):
     @property
     def labelled(self) -> list[int]:
         """Labelled nodes of each item (all folds), from the manifest."""
-        n = {(p["year"], p["zone"]): int(p.get("n_labelled", 0)) for p in self.manifest["partitions"]}
+        n = self.manifest.labelled()
         return [n[k] for k in self.index]
 
     def __len__(self) -> int:

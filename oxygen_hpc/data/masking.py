@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preprocessing.schema import NO_FOLD
+from oxygen_contracts.schema import NO_FOLD
 
 STAGES = ("fit", "validate", "test", "predict")
 FIT_SPLITS = ("fold", "node")

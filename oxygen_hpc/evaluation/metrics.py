@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MAPE_FLOOR = 5.0
+from oxygen_contracts.schema import MAPE_FLOOR
 
 
 def regression_metrics(pred, target, mape_floor: float = MAPE_FLOOR) -> dict:

@@ -11,15 +11,14 @@ the sample does not depend on how partitions are read and is the same for every 
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
 
-from oxygen_hpc.evaluation.truth import grid_from_manifest
-from preprocessing import schema
+from oxygen_contracts import schema
+from oxygen_contracts.manifest import PartitionManifest
 
 FEATURE_PREFIX = "x_"   # feature names include 'depth' and 'year' (normalised): keep them apart from positions
 _M1, _M2, _GOLD = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
@@ -49,9 +48,9 @@ def node_tables(root: str | Path, n_unobserved: int = 20_000, seed: int = 0, yea
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(labelled owned nodes, sample of ``n_unobserved`` never-observed owned nodes) of the partitions."""
     root = Path(root)
-    manifest = json.loads((root / "manifest.json").read_text())
-    grid = grid_from_manifest(manifest)
-    names = list(manifest["feature_names"])
+    manifest = PartitionManifest.read(root)
+    grid = manifest.grid
+    names = manifest.feature_names
     ys = None if years is None else {int(y) for y in years}
     parts: dict[int, list[int]] = {}
     for p in manifest["partitions"]:

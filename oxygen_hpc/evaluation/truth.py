@@ -5,14 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from preprocessing.grid import GridSpec
-
-
-def grid_from_manifest(manifest: dict) -> GridSpec:
-    g = manifest["grid"]
-    return GridSpec(resolution_deg=float(g["resolution_deg"]), depth_levels=tuple(float(d) for d in g["depth_levels"]),
-                    year_start=int(g["year_start"]), year_end=int(g["year_end"]), zones_lon=int(g["zones_lon"]),
-                    zones_lat=int(g["zones_lat"]))
+from oxygen_contracts.grid import GridSpec
 
 
 def _years(var) -> np.ndarray:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from oxygen_contracts.manifest import MANIFEST
+
 SOURCES = ("wod", "cchdo", "argo", "glodap", "geotraces")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,7 +75,7 @@ def prepare(world: str | Path, work: str | Path | None = None, template: str | P
     log: dict = {}
     if not (store / "ingest_report.json").exists():
         _run(cli() + ["ingest", "--config", str(cfg), "--out", str(store), *extra], log, "ingest", quiet)
-    if not (parts / "manifest.json").exists():
+    if not (parts / MANIFEST).exists():
         _run(cli() + ["partition", "--config", str(cfg), "--store", str(store), "--covariates",
                       str(world / "covariates.nc"), "--out", str(parts), "--no-progress", *extra], log, "partition",
              quiet)

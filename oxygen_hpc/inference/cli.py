@@ -14,7 +14,7 @@ import argparse
 import sys
 import time
 
-from preprocessing.config import ConfigError, resolve_path
+from oxygen_contracts.config import ConfigError, resolve_path
 
 
 def _parser() -> argparse.ArgumentParser:

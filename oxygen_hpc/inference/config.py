@@ -1,14 +1,14 @@
 """``oxygen-hpc predict`` configuration: a dataclass loaded from YAML (``configs/infer/*.yaml``).
 
 Unknown keys and wrong types are refused with a one-line error naming the file and the key
-(``preprocessing.config.load``); the CLI turns that into exit status 2. CLI flags override the file.
+(``oxygen_contracts.config.load``); the CLI turns that into exit status 2. CLI flags override the file.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from preprocessing.config import ConfigError, load
+from oxygen_contracts.config import ConfigError, load
 
 DEVICES = ("cpu", "cuda", "auto")
 BATCH_NODES = {"cpu": 16_384, "cuda": 2_000_000}
@@ -76,7 +76,7 @@ def parse_years(text: str) -> list[int]:
 def load_config(path: str | Path | None, overrides: dict | None = None) -> InferConfig:
     """Config from YAML ``path`` (None = defaults) with ``overrides`` (CLI flags, top-level keys) on top."""
     if path is None:
-        from preprocessing.config import from_dict
+        from oxygen_contracts.config import from_dict
 
         return from_dict(InferConfig, dict(overrides or {}))
     return load(path, InferConfig, overrides)

@@ -22,7 +22,8 @@ import torch
 from oxygen_hpc.inference import writer
 from oxygen_hpc.inference.config import BATCH_NODES, InferConfig
 from oxygen_hpc.inference.ranks import Ranks, assign_years
-from preprocessing.grid import GridSpec
+from oxygen_contracts.hashing import sha256_file
+from oxygen_contracts.manifest import ManifestError, PartitionManifest
 
 
 class PredictError(ValueError):
@@ -40,14 +41,6 @@ class YearStats:
     model_s: float = 0.0     # forward passes (all members)
     write_s: float = 0.0     # NetCDF
     total_s: float = 0.0
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def pick_device(cfg: InferConfig, ranks: Ranks) -> torch.device:
@@ -105,17 +98,16 @@ class Predictor:
 
     def __init__(self, cfg: InferConfig, ranks: Ranks):
         self.cfg, self.ranks = cfg, ranks
-        root = Path(cfg.partitions)
-        mpath = root / "manifest.json"
-        if not mpath.is_file():
-            raise PredictError(f"{mpath}: no partition manifest (run `oxygen-hpc partition` first)")
+        try:
+            self.manifest = PartitionManifest.read(cfg.partitions)
+        except ManifestError as e:
+            raise PredictError(str(e)) from None
         if not cfg.checkpoints:
             raise PredictError("checkpoints: none given (set it in the config or pass --checkpoint)")
         for c in cfg.checkpoints:
             if not Path(c).is_file():
                 raise PredictError(f"checkpoint not found: {c}")
-        self.manifest = json.loads(mpath.read_text())
-        self.grid = GridSpec(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in self.manifest["grid"].items()})
+        self.grid = self.manifest.grid
         sizes: dict[int, int] = {}
         self.owned: dict[int, int] = {}
         for p in self.manifest["partitions"]:
@@ -131,7 +123,7 @@ class Predictor:
         self.device = pick_device(cfg, ranks)
         self.batch_nodes = cfg.batch_nodes or BATCH_NODES[self.device.type]
         self.ckpt_sha = [sha256_file(c) for c in cfg.checkpoints]
-        self.manifest_sha = sha256_file(mpath)
+        self.manifest_sha = self.manifest.sha256()
         key = {"checkpoints": self.ckpt_sha, "partitions_manifest": self.manifest_sha, "precision": cfg.precision}
         self.run_key = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
         self.nets: list[torch.nn.Module] | None = None

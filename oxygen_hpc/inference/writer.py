@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 
 TIME_UNITS = "days since 1900-01-01 00:00:00"
 FILL = np.float32(9.969209968386869e36)          # the netCDF default float fill

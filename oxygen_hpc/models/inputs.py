@@ -12,7 +12,6 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-SERIES_LEN = 11
 #: extra node-input columns besides ``x``: PO4, NO3, their masks (4) and obs, obs_mask (2)
 NUTRIENT_COLUMNS = 4
 OBS_COLUMNS = 2

@@ -1,14 +1,14 @@
 """``oxygen-hpc products`` configuration: a dataclass loaded from YAML (``configs/products/*.yaml``).
 
 Unknown keys and wrong types are refused with a one-line error naming the file and the key
-(``preprocessing.config.load``); the CLI turns that into exit status 2.
+(``oxygen_contracts.config.load``); the CLI turns that into exit status 2.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from preprocessing.config import ConfigError, load
+from oxygen_contracts.config import ConfigError, load
 
 DEFAULT_THRESHOLDS = (20.0, 30.0, 60.0)
 
@@ -65,7 +65,7 @@ class ProductsConfig:
 def load_config(path: str | Path | None, overrides: dict | None = None) -> ProductsConfig:
     """Config from YAML ``path`` (None = defaults) with dotted ``overrides`` (CLI flags) on top."""
     if path is None:
-        from preprocessing.config import from_dict
+        from oxygen_contracts.config import from_dict
 
         return from_dict(ProductsConfig, dict(overrides or {}))
     return load(path, ProductsConfig, overrides)

@@ -5,7 +5,7 @@ Geometry (used when the input carries no ``cell_volume``, i.e. for reconstructio
 - column area on a sphere of radius R (default 6371 km): ``R² · Δλ · (sin φ_north − sin φ_south)``, with cell
   edges half-way between centres (the ends extrapolated by half a step, clipped to ±90°);
 - layer ``k`` spans the mid-depths between its neighbours, ``[0, (d0+d1)/2]``, …, the last layer ending half a
-  gap below the last level (``preprocessing.grid.GridSpec.depth_edges``); it is cut at the column's bottom when
+  gap below the last level (``oxygen_contracts.grid.GridSpec.depth_edges``); it is cut at the column's bottom when
   ``bottom_depth`` is known, and an ocean cell whose layer starts below the bottom keeps its full thickness (the
   synthetic bathymetry does the same for the first level of very shallow columns). Without ``bottom_depth`` every
   ocean cell has its full layer thickness.

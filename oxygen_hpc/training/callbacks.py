@@ -111,7 +111,7 @@ class PredictionMap(pl.Callback):
             return
         from oxygen_hpc.training.plots import prediction_map
 
-        grid = trainer.datamodule.manifest["grid"]
+        grid = trainer.datamodule.manifest.grid
         cell = torch.cat([r[0] for r in self._rows]).numpy()
         pred = torch.cat([r[1] for r in self._rows]).float().numpy()
         obs = torch.cat([r[2] for r in self._rows]).float().numpy()

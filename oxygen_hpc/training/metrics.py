@@ -5,14 +5,15 @@ import torch
 from torch import Tensor
 from torchmetrics import MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, Metric, MetricCollection, R2Score
 
-MAPE_MIN = 5.0   # µmol/kg: MAPE only over observed values at least this large (near-anoxic values explode it)
+from oxygen_contracts.schema import MAPE_FLOOR
+
 
 
 class MAPEAbove(MeanAbsolutePercentageError):
-    """MAPE (%) over targets ≥ ``MAPE_MIN``."""
+    """MAPE (%) over targets ≥ ``MAPE_FLOOR``."""
 
     def update(self, preds: Tensor, target: Tensor) -> None:  # type: ignore[override]
-        keep = target >= MAPE_MIN
+        keep = target >= MAPE_FLOOR
         super().update(preds[keep], target[keep])
 
     def compute(self) -> Tensor:

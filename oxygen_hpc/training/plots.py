@@ -3,19 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from oxygen_contracts.grid import GridSpec
 
-def prediction_map(grid: dict, cell: np.ndarray, pred: np.ndarray, obs: np.ndarray, level: int, title: str = ""):
+
+def prediction_map(grid: GridSpec, cell: np.ndarray, pred: np.ndarray, obs: np.ndarray, level: int, title: str = ""):
     """RGB array: observed vs predicted DO at depth ``level`` (cells of validation targets), or None."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from preprocessing.grid import GridSpec
-
-    g = GridSpec(resolution_deg=grid["resolution_deg"], depth_levels=tuple(grid["depth_levels"]),
-                 year_start=grid["year_start"], year_end=grid["year_end"], zones_lon=grid["zones_lon"],
-                 zones_lat=grid["zones_lat"])
+    g = grid
     k, j, i = g.unravel(cell)
     sel = k == level
     if not sel.any():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from preprocessing.config import ConfigError
+from oxygen_contracts.config import ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,7 +31,7 @@ def _summary_line(report: dict, store: str) -> str:
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     from preprocessing.ingest.config import load_preprocess
-    from preprocessing.schema import SOURCES
+    from oxygen_contracts.schema import SOURCES
 
     try:
         pf = load_preprocess(args.config)
@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
         if not sources:
             raise ConfigError("ingest.sources", "no inputs: give --source NAME=PATH or ingest.sources in the config")
         from preprocessing.cluster import load_cluster_config
-        from preprocessing.config import resolve_path
+        from oxygen_contracts.config import resolve_path
 
         cluster = load_cluster_config(args.cluster or resolve_path(pf.cluster, pf.path))
     except ConfigError as e:

@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from preprocessing.config import ConfigError, from_dict
+from oxygen_contracts.config import ConfigError, from_dict
 from preprocessing.readers.base import ReaderOptions
-from preprocessing.schema import SOURCES
+from oxygen_contracts.schema import SOURCES
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from preprocessing.ingest.config import DuplicateConfig
-from preprocessing.schema import VARIABLES
+from oxygen_contracts.schema import VARIABLES
 
 
 def _as_list(depths) -> list:

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from preprocessing.ingest.dedup import mark_duplicates
 from preprocessing.readers.base import REASON_SUFFIX, ReasonCodes
-from preprocessing.schema import (CODE_ABSENT, CODE_DUPLICATE, CODE_GOOD, CODE_MISSING, REJECTED_COLUMNS,
+from oxygen_contracts.schema import (CODE_ABSENT, CODE_DUPLICATE, CODE_GOOD, CODE_MISSING, REJECTED_COLUMNS,
                                   STORE_COLUMNS, VARIABLES)
 
 REASON_UNREADABLE = "unreadable"   # values lost to a located problem (malformed line, broken profile)

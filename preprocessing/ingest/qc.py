@@ -11,14 +11,14 @@ import pandas as pd
 from preprocessing import units
 from preprocessing.ingest.config import QCConfig
 from preprocessing.readers.base import REASON_SUFFIX, as_reasons
-from preprocessing.schema import CODE_GOOD, CODE_POSITION, CODE_RANGE, CODE_SUPERSAT, VARIABLES
+from oxygen_contracts.schema import CODE_GOOD, CODE_POSITION, CODE_RANGE, CODE_SUPERSAT, VARIABLES
 
 DEFAULT_RANGES = QCConfig().ranges
 
 
 def apply_qc(rows: pd.DataFrame, qc: QCConfig) -> pd.DataFrame:
     """Return ``rows`` with reasons updated in place of good values that fail a check. Reason columns come back
-    as Categoricals with the fixed codes of :data:`preprocessing.schema.REASON_CODES` (strings are converted)."""
+    as Categoricals with the fixed codes of :data:`oxygen_contracts.schema.REASON_CODES` (strings are converted)."""
     if rows.empty:
         return rows
     limits = {**DEFAULT_RANGES, **qc.ranges}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from preprocessing.ingest.finalize import empty_counts
-from preprocessing.schema import VARIABLES
+from oxygen_contracts.schema import VARIABLES
 
 
 def _add(into: dict, counts: dict) -> None:

@@ -23,7 +23,7 @@ from preprocessing.ingest.config import IngestConfig
 from preprocessing.ingest.discover import READERS, Chunk, InputFile, reader_module, route
 from preprocessing.ingest.qc import apply_qc
 from preprocessing.readers.base import REASON_SUFFIX, ReaderError, as_reasons, concat_rows
-from preprocessing.schema import CODE_ABSENT, CODE_GOOD, VARIABLES
+from oxygen_contracts.schema import CODE_ABSENT, CODE_GOOD, VARIABLES
 
 STAGE_VERSION = 2     # 2: strings (cast_id, reasons, source, file) dictionary-encoded in the staged Parquet
 
@@ -130,7 +130,7 @@ def unrecognised(source: str, path: str, cfg: IngestConfig) -> str:
 
 def config_digest(cfg: IngestConfig) -> str:
     """What changes a file's staged content besides its bytes: reader options, QC settings, this code's version."""
-    from preprocessing.config import to_dict
+    from oxygen_contracts.config import to_dict
 
     text = json.dumps([STAGE_VERSION, to_dict(cfg.readers), to_dict(cfg.qc)], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 
 COLUMNS = ("lat", "lon", "depth", "oxygen", "phosphate", "nitrate")
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from preprocessing import schema
-from preprocessing.partition import manifest as mf
-from preprocessing.partition.writer import sha256_file
+from oxygen_contracts import schema
+from oxygen_contracts.hashing import sha256_file
+from oxygen_contracts.manifest import MANIFEST, ManifestError, PartitionManifest
 
 
 def _shapes(n: int, e: int, f: int, m: int, d: int) -> dict:
@@ -57,7 +57,7 @@ def _check_halo(groups: dict, hops: int) -> list[str]:
     return problems
 
 
-def check_file(root: Path, entry: dict, parts: list[dict], man: dict) -> list[str]:
+def check_file(root: Path, entry: dict, parts: list[dict], man: PartitionManifest | dict) -> list[str]:
     import h5py
 
     path = root / entry["file"]
@@ -100,15 +100,16 @@ def check_file(root: Path, entry: dict, parts: list[dict], man: dict) -> list[st
                 groups[p["zone"]] = (cell, owned, ei)
     except OSError as e:
         return problems + [f"cannot open as HDF5 ({str(e).splitlines()[0]})"]
-    return problems + _check_halo(groups, int(man.get("layers", 0)))
+    return problems + _check_halo(groups, int(man["layers"]))
 
 
 def check_dir(root: str | Path) -> dict[str, list[str]]:
     """{file name: problems} for every bad file (empty dict = all good)."""
     root = Path(root)
-    man = mf.load(root)
-    if man is None:
-        return {mf.MANIFEST: ["missing or not valid JSON"]}
+    try:
+        man = PartitionManifest.read(root, require_complete=False)
+    except ManifestError as e:
+        return {MANIFEST: [str(e)]}
     bad = {}
     for entry in man["files"]:
         parts = [p for p in man["partitions"] if p["year"] == entry["year"]]
@@ -130,9 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, problems in bad.items():
         for p in problems:
             print(f"BAD {Path(args.partitions_dir) / name}: {p}")
-    man = mf.load(args.partitions_dir)
-    n = len(man["files"]) if man else 0
-    print(f"check: {n - len([b for b in bad if b != mf.MANIFEST])} of {n} files good, {len(bad)} bad "
+    try:
+        n = len(PartitionManifest.read(args.partitions_dir, require_complete=False).files)
+    except ManifestError:
+        n = 0
+    print(f"check: {n - len([b for b in bad if b != MANIFEST])} of {n} files good, {len(bad)} bad "
           f"in {args.partitions_dir}")
     return 1 if bad else 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from preprocessing.config import ConfigError
+from oxygen_contracts.config import ConfigError
 
 
 def parser() -> argparse.ArgumentParser:

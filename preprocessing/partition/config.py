@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import yaml
 
-from preprocessing.config import ConfigError, from_dict, resolve_path, to_dict
+from oxygen_contracts.config import ConfigError, from_dict, resolve_path, to_dict
 
 TOP_LEVEL_KEYS = ("cluster", "store", "ingest", "partition")
 

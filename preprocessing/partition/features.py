@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 
 FEATURE_NAMES = ("temperature", "salinity", "sin_lat", "cos_lat", "sin_lon", "cos_lon", "depth", "bottom_depth",
                  "year")
@@ -65,7 +65,6 @@ def read_covariates(path: str, zones_lon: int = 8, zones_lat: int = 4) -> Covari
             raise ValueError(f"{path}: lon must run from -180 + res/2 eastwards (cell centres)")
         ocean = np.ones((grid.nlev, grid.nlat, grid.nlon), bool)
         acc = np.zeros(5)
-        acc_s = np.zeros(2)
         for t in range(len(years)):
             T = np.ma.filled(ds["temperature"][t], np.nan).astype(np.float64)
             S = np.ma.filled(ds["salinity"][t], np.nan).astype(np.float64)

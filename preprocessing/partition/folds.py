@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 
 EARTH_RADIUS_KM = 6371.0
 EDGE_FEATURE_NAMES = ("distance", "depth_diff", "dir_x", "dir_y", "type_horizontal", "type_vertical", "type_hub")

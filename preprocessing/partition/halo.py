@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 from preprocessing.partition.graph import Topology, edge_features
 
 

@@ -10,23 +10,21 @@ import json
 import os
 from pathlib import Path
 
-from preprocessing import schema
-from preprocessing.grid import GridSpec
+from oxygen_contracts import schema
+from oxygen_contracts.grid import GridSpec
+from oxygen_contracts.hashing import sha256_file
+from oxygen_contracts.manifest import FILE_KEYS, MANIFEST, PART_KEYS
 from preprocessing.partition import features as feat
 from preprocessing.partition.config import PartitionConfig
 from preprocessing.partition.graph import EDGE_FEATURE_NAMES, edge_scales
-from preprocessing.partition.writer import EXTRA_DATASETS, sha256_file
 
-MANIFEST = "manifest.json"
-FILE_KEYS = ("year", "file", "sha256", "bytes", "n_obs_rows", "n_obs_used")
-PART_KEYS = ("year", "zone", "n_nodes", "n_owned", "n_edges", "n_labelled")
 
 
 def header(cfg: PartitionConfig, grid: GridSpec, cov_stats: dict, store: str | None, covariates: str) -> dict:
     """Everything but the file list: what a re-run must match for its files to be reused."""
     return {
         "schema_version": schema.SCHEMA_VERSION,
-        "datasets": list(schema.PARTITION_DATASETS) + list(EXTRA_DATASETS),
+        "datasets": list(schema.PARTITION_DATASETS) + list(schema.EXTRA_DATASETS),
         "grid": grid.to_dict(),
         "layers": cfg.layers,
         "series_offsets": list(range(-schema.SERIES_HALF_WIDTH, schema.SERIES_HALF_WIDTH + 1)),
@@ -70,6 +68,8 @@ def write(out: str | Path, manifest: dict) -> Path:
 
 
 def load(out: str | Path) -> dict | None:
+    """The previous manifest as a dict, or None when there is none to reuse (the writer's own lenient view; every
+    consumer of partitions reads through ``oxygen_contracts.manifest.PartitionManifest``)."""
     path = Path(out) / MANIFEST
     try:
         return json.loads(path.read_text())

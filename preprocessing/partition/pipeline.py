@@ -14,9 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
-from preprocessing import schema
+from oxygen_contracts import schema
 from preprocessing.partition import features as feat
 from preprocessing.partition import manifest as mf
 from preprocessing.partition.binning import BinnedYear, bin_year

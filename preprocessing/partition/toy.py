@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from preprocessing.grid import GridSpec
-from preprocessing.schema import STORE_COLUMNS
+from oxygen_contracts.grid import GridSpec
+from oxygen_contracts.schema import STORE_COLUMNS
 
 
 def write_covariates(path: str | Path, grid: GridSpec, ocean: np.ndarray) -> Path:

@@ -6,7 +6,6 @@ killed task leaves at most a temp file, which is never accepted. Byte-determinis
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import resource
 import time
@@ -15,8 +14,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from preprocessing import schema
-from preprocessing.grid import GridSpec
+from oxygen_contracts import schema
+from oxygen_contracts.grid import GridSpec
+from oxygen_contracts.hashing import sha256_file
 from preprocessing.partition import features as feat
 from preprocessing.partition.binning import BinnedYear
 from preprocessing.partition.config import PartitionConfig
@@ -24,16 +24,7 @@ from preprocessing.partition.folds import assign_folds
 from preprocessing.partition.graph import Topology, edge_features, hub_edges
 from preprocessing.partition.halo import ZonePart, zone_parts
 
-EXTRA_DATASETS = ("y_std",)  # beyond schema.PARTITION_DATASETS: spread of the binned O2 (NaN none)
 H = schema.SERIES_HALF_WIDTH
-
-
-def sha256_file(path, chunk: int = 1 << 22) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while b := f.read(chunk):
-            h.update(b)
-    return h.hexdigest()
 
 
 def peak_rss_bytes() -> int:
@@ -126,7 +117,7 @@ def write_year(out_dir: str, year: int, grid: GridSpec, cov_path: str, t_index: 
                     grid, topo.cells[topo.src[p.edges]], topo.cells[topo.dst[p.edges]], topo.etype[p.edges]),
                 "y_std": obs["y_std"][nodes],
             }
-            for name in schema.PARTITION_DATASETS + EXTRA_DATASETS:
+            for name in schema.PARTITION_DATASETS + schema.EXTRA_DATASETS:
                 _put(g, name, data[name])
             records.append({"year": int(year), "zone": int(p.zone), "n_nodes": int(len(nodes)),
                             "n_owned": int(p.n_owned), "n_edges": int(p.edge_index.shape[1]),

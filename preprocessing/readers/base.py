@@ -2,19 +2,19 @@
 
 A reader module (``preprocessing/readers/<format>.py``) exposes
 
-    SOURCE: str                      # one of preprocessing.schema.SOURCES
+    SOURCE: str                      # one of oxygen_contracts.schema.SOURCES
     def can_read(path: str) -> bool  # cheap sniff (name / first bytes), used to route files of a folder
     def read(path: str, options: ReaderOptions) -> ReadResult
 
 ``read`` converts to the store's units (µmol/kg, °C ITS-90, PSS-78, m, dbar, UTC, lon in [-180, 180)) and
 applies the *source's own* flags. It never drops a value silently: every value it finds for a variable in
-:data:`preprocessing.schema.VARIABLES` ends up in ``rows`` either with an empty reason (good so far) or with a
+:data:`oxygen_contracts.schema.VARIABLES` ends up in ``rows`` either with an empty reason (good so far) or with a
 reason (``missing``, ``source_flag:<flag>``, ``unknown_units``, ``bad_position``). Range/supersaturation checks and
 cross-source duplicates are applied later by the ingest stage, not by readers.
 
 Reason columns: a reader may build them as strings (object / ``str`` arrays) or, faster, as integer codes wrapped in
 a pandas Categorical (:class:`ReasonCodes`); :func:`finish_rows` turns either into the Categorical the ingest stage
-works on (first categories = :data:`preprocessing.schema.REASON_CODES`, so ``codes == CODE_GOOD`` means "good so
+works on (first categories = :data:`oxygen_contracts.schema.REASON_CODES`, so ``codes == CODE_GOOD`` means "good so
 far"). Comparing such a column with a string (``rows.oxygen_reason == "missing"``) works as for strings. ``cast_id``
 may likewise be a Categorical (one category per cast) instead of one string per row. Frames of one file read in
 parts are joined with :func:`concat_rows` (``pd.concat`` turns Categoricals with different categories into
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from preprocessing.schema import CODE_ABSENT, REASON_CODES, VARIABLES
+from oxygen_contracts.schema import CODE_ABSENT, REASON_CODES, VARIABLES
 
 # Columns of ReadResult.rows (one row per (cast, level)). Per variable v: v (float64, store units, NaN when
 # absent) and f"{v}_reason" (Categorical of reason strings, see the module doc; "" = good so far). cast_id: str or

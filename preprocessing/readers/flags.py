@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from preprocessing.readers.base import ReasonCodes, _flag_str
-from preprocessing.schema import CODE_GOOD, CODE_MISSING
+from oxygen_contracts.schema import CODE_GOOD, CODE_MISSING
 
 MISSING = "missing"
 

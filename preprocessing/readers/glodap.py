@@ -29,7 +29,7 @@ from preprocessing import units as U
 from preprocessing.readers.base import (Problem, ReaderError, ReaderOptions, ReadResult, ReasonCodes, concat_rows,
                                         empty_rows, finish_rows)
 from preprocessing.readers.flags import flag_codes
-from preprocessing.schema import CODE_GOOD, CODE_MISSING, CODE_POSITION
+from oxygen_contracts.schema import CODE_GOOD, CODE_MISSING, CODE_POSITION
 
 SOURCE = "glodap"
 VARS = {"oxygen": "G2oxygen", "temperature": "G2temperature", "salinity": "G2salinity",

@@ -20,7 +20,7 @@ import pandas as pd
 from preprocessing.readers.argo import cf_times, convert_concentration, is_netcdf, read_netcdf, unit_kind
 from preprocessing.readers.base import (Problem, ReaderError, ReaderOptions, ReadResult, ReasonCodes, as_reasons,
                                         empty_rows, finish_rows)
-from preprocessing.schema import CODE_ABSENT, CODE_GOOD, CODE_MISSING, CODE_POSITION, CODE_UNITS
+from oxygen_contracts.schema import CODE_ABSENT, CODE_GOOD, CODE_MISSING, CODE_POSITION, CODE_UNITS
 from preprocessing.units import pressure_from_depth, wrap_lon
 
 SOURCE = "wod"

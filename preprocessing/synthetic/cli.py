@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 
-from preprocessing.config import ConfigError, load
+from oxygen_contracts.config import ConfigError, load
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from preprocessing.config import ConfigError
-from preprocessing.grid import GridSpec
+from oxygen_contracts.config import ConfigError
+from oxygen_contracts.grid import GridSpec
 
 
 def _default_casts() -> dict[int, float]:

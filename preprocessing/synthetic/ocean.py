@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from preprocessing import units
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 from preprocessing.synthetic.config import PhysicsConfig
 
 GSW_MIN_LAT = -86.0   # gsw.SA_from_SP (absolute-salinity anomaly table) is NaN further south
@@ -51,7 +51,6 @@ class Ocean:
 
     # -- pieces ----------------------------------------------------------------------------------------------
     def _ramp_century(self, year):
-        g = self.grid
         return np.clip((year - 1920) / 103.0, 0, 1.2) ** 1.5
 
     def _ramp_modern(self, year):

@@ -8,7 +8,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from preprocessing.config import to_dict
+from oxygen_contracts.config import to_dict
 from preprocessing.synthetic import bathymetry, faults
 from preprocessing.synthetic.config import SynthConfig
 from preprocessing.synthetic.ocean import Ocean

@@ -1,5 +1,4 @@
 """OSSE evaluation: node tables, truth look-up, metrics, and the harness (1 epoch) on a tiny hand-made world."""
-import json
 
 import netCDF4
 import numpy as np
@@ -8,7 +7,8 @@ import pytest
 from oxygen_hpc.evaluation.harness import EvalSets, NeuralSpec, run_neural, run_table
 from oxygen_hpc.evaluation.metrics import regression_metrics
 from oxygen_hpc.evaluation.tables import node_tables, split
-from oxygen_hpc.evaluation.truth import grid_from_manifest, truth_values
+from oxygen_contracts.manifest import PartitionManifest
+from oxygen_hpc.evaluation.truth import truth_values
 from oxygen_hpc.models.baselines import InverseDistanceWeighting
 from preprocessing.partition import toy
 from preprocessing.partition.config import PartitionConfig
@@ -65,12 +65,12 @@ def test_tables_and_truth(world):
     assert len(np.unique(both)) == len(both)                       # owned only: each node once
     again = node_tables(world["parts"], n_unobserved=50, seed=3)[1]
     assert again[["year", "cell"]].equals(unobs[["year", "cell"]])  # the same sample every time
-    manifest = json.loads((world["parts"] / "manifest.json").read_text())
+    manifest = PartitionManifest.read(world["parts"])
     assert {"x_" + n for n in manifest["feature_names"]} <= set(lab.columns)
     assert set(lab["year"]) <= set(range(2000, 2004)) and lab["year"].dtype == np.int64
     sp = split(lab, VAL, TEST)
     assert not sp["train"]["fold"].isin([VAL, TEST]).any() and (sp["test"]["fold"] == TEST).all()
-    grid = grid_from_manifest(manifest)
+    grid = manifest.grid
     tv = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])
     k, j, i = grid.unravel(unobs["cell"].to_numpy())
     want = [_truth_field(grid, y)[kk, jj, ii] for y, kk, jj, ii in zip(unobs["year"], k, j, i)]
@@ -82,8 +82,7 @@ def test_harness_two_methods(world):
     import torch
 
     torch.set_num_threads(1)
-    manifest = json.loads((world["parts"] / "manifest.json").read_text())
-    grid = grid_from_manifest(manifest)
+    grid = PartitionManifest.read(world["parts"]).grid
     lab, unobs = node_tables(world["parts"], n_unobserved=40)
     sp = split(lab, VAL, TEST)
     truth = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])
@@ -118,7 +117,7 @@ def test_neural_trains_on_every_year_scores_on_a_subset(world):
 
     torch.set_num_threads(1)
     years = [2001, 2002]
-    grid = grid_from_manifest(json.loads((world["parts"] / "manifest.json").read_text()))
+    grid = PartitionManifest.read(world["parts"]).grid
     lab, unobs = node_tables(world["parts"], n_unobserved=30, years=years)
     sp = split(lab[lab["year"].isin(years)], VAL, TEST)
     truth = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])

@@ -7,7 +7,7 @@ import pytest
 from infer_util import CONFIG, EXE, predict
 
 from oxygen_hpc.inference.config import InferConfig, load_config, parse_years
-from preprocessing.config import ConfigError
+from oxygen_contracts.config import ConfigError
 
 
 def test_unknown_key_exits_2_with_one_line(tmp_path):

@@ -10,7 +10,7 @@ import xarray as xr
 
 from oxygen_hpc import __version__
 from oxygen_hpc.inference.writer import COMPLETE_ATTR, FILL
-from preprocessing import schema
+from oxygen_contracts import schema
 
 from infer_util import YEARS, predict
 

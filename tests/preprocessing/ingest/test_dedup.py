@@ -6,7 +6,7 @@ import pandas as pd
 
 from preprocessing.ingest.config import DuplicateConfig
 from preprocessing.ingest.dedup import find_duplicates, mark_duplicates
-from preprocessing.schema import VARIABLES
+from oxygen_contracts.schema import VARIABLES
 
 
 def casts(rows):

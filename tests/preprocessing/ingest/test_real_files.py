@@ -182,7 +182,7 @@ def test_classic_wod_oxygen_converted_from_ml_per_l(real_store):
 
 def test_store_columns_and_units(real_store):
     out, _, _ = real_store
-    from preprocessing.schema import STORE_COLUMNS
+    from oxygen_contracts.schema import STORE_COLUMNS
 
     df = pd.read_parquet(next(out.glob("year=*/*.parquet")))
     assert list(df.columns) == list(STORE_COLUMNS)

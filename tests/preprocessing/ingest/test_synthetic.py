@@ -70,7 +70,7 @@ def test_ml_per_l_values_come_out_near_truth(ingested):
     assert summary["injected_faults"]["mll_units"] > 0
     import xarray as xr
 
-    from preprocessing.grid import GridSpec
+    from oxygen_contracts.grid import GridSpec
 
     truth = xr.open_dataset(ocean / "truth.nc")
     df = pd.concat([pd.read_parquet(p) for p in sorted(store.glob("year=*/*.parquet"))], ignore_index=True)

@@ -1,7 +1,7 @@
 """Fold schemes: deterministic, in range, consistent within their unit (block x year, zone x year)."""
 import numpy as np
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 from preprocessing.partition.folds import assign_folds, block_of, stable_hash
 
 G = GridSpec(resolution_deg=5.0, depth_levels=(0.0, 100.0), year_start=2000, year_end=2010)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 from preprocessing.partition import toy
 from preprocessing.partition.graph import EARTH_RADIUS_KM, build_topology, edge_features
 from preprocessing.partition.halo import node_zones, zone_parts

@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from preprocessing import schema
+from oxygen_contracts import schema
 from preprocessing.partition import check, toy
 from preprocessing.partition.config import PartitionConfig, load_job
 from preprocessing.partition.pipeline import run

@@ -2,7 +2,7 @@
 import numpy as np
 import pyarrow as pa
 
-from preprocessing.grid import GridSpec
+from oxygen_contracts.grid import GridSpec
 from preprocessing.partition import toy
 from preprocessing.partition.binning import bin_year
 from preprocessing.partition.config import PartitionConfig

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from preprocessing.config import load
+from oxygen_contracts.config import load
 from preprocessing.synthetic.config import SynthConfig
 from preprocessing.synthetic.run import build
 

@@ -33,7 +33,7 @@ def test_bad_fault_rate_exits_2(tmp_path, capsys):
 
 
 def test_shipped_configs_load():
-    from preprocessing.config import load
+    from oxygen_contracts.config import load
     from preprocessing.synthetic.config import SynthConfig
 
     for name in ("demo.yaml", "tiny.yaml"):

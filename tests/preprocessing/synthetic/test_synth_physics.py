@@ -2,7 +2,7 @@
 import numpy as np
 
 from conftest import REPO
-from preprocessing.config import load
+from oxygen_contracts.config import load
 from preprocessing.synthetic import bathymetry
 from preprocessing.synthetic.config import SynthConfig
 from preprocessing.synthetic.ocean import Ocean

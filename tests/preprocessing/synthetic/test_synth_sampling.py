@@ -8,7 +8,7 @@ import numpy as np
 
 from conftest import TINY
 from preprocessing import units
-from preprocessing.config import load
+from oxygen_contracts.config import load
 from preprocessing.synthetic import bathymetry
 from preprocessing.synthetic.ocean import Ocean
 from preprocessing.synthetic.sampling import MIN_OBS_LAT, Sampler

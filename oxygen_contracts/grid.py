@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from preprocessing.config import ConfigError
+from oxygen_contracts.config import ConfigError
 
 # The 33 World Ocean Atlas standard levels used by the production grid (m).
 WOA_LEVELS = (0, 10, 20, 30, 50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 600, 700, 800, 900, 1000,
@@ -147,3 +147,26 @@ class GridSpec:
         return {"resolution_deg": self.resolution_deg, "depth_levels": list(self.depth_levels),
                 "year_start": self.year_start, "year_end": self.year_end,
                 "zones_lon": self.zones_lon, "zones_lat": self.zones_lat}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GridSpec":
+        """The inverse of :meth:`to_dict` (a manifest's or a NetCDF file's ``grid``); validated, and a missing or
+        unknown key raises :class:`ConfigError` naming it."""
+        if not isinstance(d, dict):
+            raise ConfigError("grid", f"expected a mapping, got {type(d).__name__}")
+        names = ("resolution_deg", "depth_levels", "year_start", "year_end", "zones_lon", "zones_lat")
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ConfigError(f"grid.{unknown[0]}", f"unknown key (known: {', '.join(names)})")
+        missing = [k for k in names if k not in d]
+        if missing:
+            raise ConfigError(f"grid.{missing[0]}", "missing")
+        try:
+            return cls(resolution_deg=float(d["resolution_deg"]),
+                       depth_levels=tuple(float(v) for v in d["depth_levels"]),
+                       year_start=int(d["year_start"]), year_end=int(d["year_end"]),
+                       zones_lon=int(d["zones_lon"]), zones_lat=int(d["zones_lat"]))
+        except (TypeError, ValueError) as e:
+            if isinstance(e, ConfigError):
+                raise
+            raise ConfigError("grid", f"not a grid ({e})") from None

@@ -71,6 +71,10 @@ PARTITION_DATASETS = (
     "nutrients", "nutrients_fold", "cell", "owned", "edge_index", "edge_attr",
 )
 NO_FOLD = -1
+EXTRA_DATASETS = ("y_std",)            # written beside PARTITION_DATASETS: spread of the binned O2 (NaN none)
+
+# --- metrics -----------------------------------------------------------------------------------------------
+MAPE_FLOOR = 5.0  # µmol/kg: MAPE only over targets at least this large (near-anoxic values would dominate it)
 
 
 def year_file(year: int) -> str:
