@@ -117,8 +117,8 @@ class Clock:
 def measure_format(label: str, chunks, cfg, scratch: Path, repeat: int = 1) -> dict:
     import pyarrow.parquet as pq
 
-    from preprocessing.ingest.discover import route
     from preprocessing.ingest.stage import _iter_frames, stage_chunk
+    from preprocessing.readers.registry import route
 
     netcdf = label.startswith(("wod_ragged", "argo", "cchdo_netcdf"))
     plain = plain_netcdf if netcdf else plain_csv
@@ -178,7 +178,8 @@ def measure_format(label: str, chunks, cfg, scratch: Path, repeat: int = 1) -> d
 
 def per_format(set_dir: Path, scratch: Path, limit_mb: float | None, only: list[str], repeat: int = 1) -> list[dict]:
     from preprocessing.ingest.config import IngestConfig
-    from preprocessing.ingest.discover import discover, make_chunks, route
+    from preprocessing.ingest.discover import discover, make_chunks
+    from preprocessing.readers.registry import route
 
     cfg = IngestConfig()
     results = []

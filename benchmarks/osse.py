@@ -67,7 +67,9 @@ def _args(argv):
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--num-workers", type=int, default=1, help="DataLoader workers")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
-    p.add_argument("--train-config", default="demo", help="configs/train/<NAME>.yaml giving OxyGenerator's spec")
+    p.add_argument("--train-config", default="demo", help="<configs>/<NAME>.yaml: OxyGenerator's config, the base "
+                   "the baselines and ablations change")
+    p.add_argument("--configs", default="configs/train", help="the train configs folder")
     p.add_argument("--methods", default=",".join(all_methods),
                    help=f"comma list (default all: {','.join(all_methods)})")
     p.add_argument("--ablations", action="store_true", help=f"also ablation_{{{','.join(ABLATIONS)}}}")
@@ -120,7 +122,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(a.threads)
     from oxygen_hpc.evaluation.harness import EvalSets, run_neural, run_table
-    from oxygen_hpc.evaluation.methods import TABLE_BASELINES, neural_specs, table_baseline
+    from oxygen_hpc.evaluation.methods import TABLE_BASELINES, neural_methods, table_baseline
     from oxygen_hpc.evaluation.tables import node_tables, split
     from oxygen_contracts.manifest import PartitionManifest
     from oxygen_hpc.evaluation.truth import truth_values
@@ -158,10 +160,10 @@ def main(argv=None) -> int:
           f"({tables_s:.0f} s)", flush=True)
 
     methods = [m.strip() for m in a.methods.split(",") if m.strip()]
-    same = {"fit_subgraph": True} if a.fit_subgraph else {}
+    same = {"data.init_args.fit_subgraph": True} if a.fit_subgraph else {}
     if a.lr is not None:
-        same["lr"] = a.lr
-    specs = neural_specs(ablations=a.ablations, config=a.train_config, **same)
+        same["model.init_args.lr"] = a.lr
+    specs = neural_methods(ablations=a.ablations, base=a.train_config, configs=a.configs)
     if a.ablations:
         methods += [m for m in specs if m.startswith("ablation_") and m not in methods]
     unknown = [m for m in methods if m not in specs and m not in TABLE_BASELINES]
@@ -193,7 +195,7 @@ def main(argv=None) -> int:
                            batch_size=a.batch_size, num_workers=a.num_workers, work_dir=work_dir / m,
                            limit_train_batches=lt, years=years,
                            train_years=None if a.neural_train_years == "all" else "same",
-                           curve_every=a.curve_every)
+                           curve_every=a.curve_every, overrides=same)
         r["wall_seconds"] = round(time.time() - t0, 1)
         results[m] = r
         h, u = r["held_out"], r["unobserved"]

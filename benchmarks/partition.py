@@ -10,16 +10,19 @@ local Dask cluster of ``--workers`` processes, then again with 10x the rows. Pri
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from oxygen_contracts.grid import WOA_LEVELS, GridSpec
-from preprocessing.partition import toy
-from preprocessing.partition.config import PartitionConfig
-from preprocessing.partition.pipeline import run
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # the repository root: tests.fixtures.toy
+
+from oxygen_contracts.grid import WOA_LEVELS, GridSpec  # noqa: E402
+from preprocessing.partition.config import PartitionConfig  # noqa: E402
+from preprocessing.partition.pipeline import run  # noqa: E402
+from tests.fixtures import toy  # noqa: E402
 
 
 def ocean_mask(grid: GridSpec) -> np.ndarray:

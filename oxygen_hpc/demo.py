@@ -6,7 +6,7 @@ driver prints a closing table. Stages run as subprocesses of `oxygen-hpc`, exact
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import json
 import os
 import shlex
 import subprocess
@@ -14,13 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from oxygen_hpc.cli import VERBS
-
 SOURCES = ("wod", "cchdo", "argo", "glodap", "geotraces")
-
-
-def _available(verb: str) -> bool:
-    return importlib.util.find_spec(VERBS[verb][0]) is not None
 
 
 def _run(cmd: list[str], log: list) -> None:
@@ -40,31 +34,35 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--infer-config", default="configs/infer/demo.yaml")
     p.add_argument("--products-config", default="configs/products/demo.yaml")
     a = p.parse_args(argv)
+    for stage in ("synth", "preprocess", "train", "infer", "products"):  # every stage runs: no config is an error
+        config = getattr(a, f"{stage}_config")
+        if not Path(config).is_file():
+            p.error(f"--{stage}-config {config}: no such file (run from the repository root, or pass the config)")
     exe = [str(Path(sys.executable).with_name("oxygen-hpc"))]
     out = Path(a.out).resolve()
     ocean, store, parts, runs = out / "ocean", out / "store", out / "partitions", out / "runs"
     log: list = []
     _run(exe + ["synth", "--config", a.synth_config, "--out", str(ocean), "--seed", str(a.seed)], log)
-    if _available("ingest"):
-        srcs = [f"--source={s}={ocean / s}" for s in SOURCES if (ocean / s).exists()]
-        _run(exe + ["ingest", "--config", a.preprocess_config, "--out", str(store), *srcs], log)
-    if _available("partition"):
-        _run(exe + ["partition", "--config", a.preprocess_config, "--store", str(store),
-                    "--covariates", str(ocean / "covariates.nc"), "--out", str(parts)], log)
-        _run(exe + ["check", str(parts)], log)
-    if _available("fit") and Path(a.train_config).exists():
-        _run(exe + ["fit", "--config", a.train_config, f"--data.init_args.root={parts}",
-                    f"--trainer.default_root_dir={runs / 'oxygenerator'}"], log)
-    if _available("predict") and Path(a.infer_config).exists():
-        _run(exe + ["predict", "--config", a.infer_config, "--partitions", str(parts),
-                    "--checkpoint", str(runs / "oxygenerator" / "checkpoints" / "last.ckpt"),
-                    "--out", str(out / "reconstruction")], log)
-    if _available("products") and Path(a.products_config).exists():
-        _run(exe + ["products", "--config", a.products_config, "--input", str(out / "reconstruction"),
-                    "--out", str(out / "products")], log)
+    srcs = [f"--source={s}={ocean / s}" for s in SOURCES if (ocean / s).exists()]
+    _run(exe + ["ingest", "--config", a.preprocess_config, "--out", str(store), *srcs], log)
+    _run(exe + ["partition", "--config", a.preprocess_config, "--store", str(store),
+                "--covariates", str(ocean / "covariates.nc"), "--out", str(parts)], log)
+    _run(exe + ["check", str(parts)], log)
+    _run(exe + ["fit", "--config", a.train_config, f"--data.init_args.root={parts}",
+                f"--trainer.default_root_dir={runs / 'oxygenerator'}"], log)
+    _run(exe + ["predict", "--config", a.infer_config, "--partitions", str(parts),
+                "--checkpoint", str(runs / "oxygenerator" / "checkpoints" / "last.ckpt"),
+                "--out", str(out / "reconstruction")], log)
+    _run(exe + ["products", "--config", a.products_config, "--input", str(out / "reconstruction"),
+                "--out", str(out / "products")], log)
     print("\ndemo finished:")
     for verb, secs in log:
         print(f"  {verb:<10} {secs:7.1f} s")
+    metrics = runs / "oxygenerator" / "metrics.json"
+    if metrics.is_file():
+        m = json.loads(metrics.read_text())
+        print(f"model: validation fold RMSE {m['val/rmse']:.4g} µmol/kg, MAE {m['val/mae']:.4g}, R² {m['val/r2']:.4g} "
+              f"after {m['global_step']} steps ({metrics})")
     print(f"outputs under {out}")
     return 0
 

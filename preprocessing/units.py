@@ -100,3 +100,33 @@ def to_umol_per_kg(values, unit_kind: str, temperature, salinity, pressure, lat=
 def is_ipts68(unit: str | None) -> bool:
     """True when a temperature unit string names the IPTS-68 scale (e.g. 'IPTS-68', 'DEG C IPTS68')."""
     return unit is not None and "68" in str(unit).upper().replace(" ", "")
+
+
+# --- netCDF unit attributes (Argo, WOD: moved from readers/argo.py) -----------------------------------------
+def unit_kind(units: str | None) -> str | None:
+    """'per_kg', 'per_l', 'ml_l' or None for an oxygen/nutrient ``units`` attribute of the Argo and WOD netCDF
+    files (lower-cased; 'micromole/kg', 'umol kg-1', 'mmol/m3', 'ml/l(...)' spellings). Accepts a different set of
+    spellings than :func:`concentration_unit_kind` (the CSV readers'); kept apart so neither reader family's
+    accepted units change."""
+    u = (units or "").strip().lower().replace(" ", "").replace("µ", "u").replace("μ", "u")
+    u = u.replace("micromole", "umol").replace("micromol", "umol").replace("mmol/m3", "umol/l")
+    u = u.replace("kg-1", "/kg").replace("l-1", "/l").replace("umolkg", "umol/kg")
+    if u in ("umol/kg",):
+        return "per_kg"
+    if u in ("umol/l", "umol/liter", "umol/litre", "um"):
+        return "per_l"
+    if u in ("ml/l",) or u.startswith("ml/l("):
+        return "ml_l"
+    return None
+
+
+def convert_concentration(values, kind, temperature, salinity, pressure, lat, lon, oxygen: bool):
+    """Values in unit ``kind`` (see :func:`unit_kind`) → µmol/kg; None when the unit cannot be converted (unknown
+    kind, or ml/l of anything but oxygen)."""
+    if kind == "per_kg":
+        return np.asarray(values, float)
+    if kind == "per_l":
+        return per_litre_to_per_kg(values, temperature, salinity, pressure, lat, lon)
+    if kind == "ml_l" and oxygen:
+        return oxygen_ml_per_l_to_umol_per_kg(values, temperature, salinity, pressure, lat, lon)
+    return None

@@ -4,6 +4,8 @@
 # The task's command is an argv list in $SWEEP_DIR/sweep.json; `run-task` executes it without a shell and records
 # its exit status in DIR/runs/<i>/sweep_status.json. Resources: add sbatch flags after `--` on the sweep command
 # line or in the spec's `sbatch:` list (e.g. --gpus-per-node=1 --cpus-per-task=8 --time=04:00:00).
+# The package ships this file as oxygen_hpc/sweep/sweep.sh (a symlink here, copied into wheels); that copy is
+# what --submit passes to sbatch.
 # B:SIGUSR1 goes to this batch step (run-task, exec'd below), which forwards it to the program (Lightning requeue).
 #SBATCH --job-name=sweep
 #SBATCH --ntasks=1

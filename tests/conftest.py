@@ -16,8 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = Path(os.environ.get("OXYGEN_HPC_SLURM_DIR", "/tmp/oxygen-hpc-slurm"))
-# pytest puts tests/ on sys.path for this file, where tests/oxygen_hpc would pass for a namespace package; with the
-# repository root on sys.path too, `import oxygen_hpc` finds the real package also under a bare `pytest`.
+# tests/ and every folder below it are packages (tests.oxygen_hpc..., so equal test basenames do not collide), and
+# pytest puts the repository root on sys.path for them; said here too, so `import oxygen_hpc` and `import tests...`
+# resolve to this checkout whatever the import mode or the directory pytest is started from.
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -92,8 +92,9 @@ class PartitionDataModule(pl.LightningDataModule):
 
     @property
     def dims(self) -> dict:
-        """Feature dimensions the model needs, from the partitions' manifest."""
-        return self.manifest.dims
+        """What the model needs from the data: feature dimensions and zones (the partitions' manifest) and
+        ``use_obs_inputs`` (whether the loader gives observations as inputs: the one switch for both)."""
+        return {**self.manifest.dims, "use_obs_inputs": bool(self.use_obs_inputs)}
 
     def _ds(self, stage: str, years=None) -> PartitionDataset:
         folds = (None, None) if stage == "predict" else (self.val_fold, self.test_fold)

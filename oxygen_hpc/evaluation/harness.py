@@ -1,5 +1,5 @@
-"""Train and evaluate one method on fixed folds: neural models through ``OxyTask`` + ``PartitionDataModule`` and a
-Lightning ``Trainer``, table baselines through ``fit(train_table) / predict(table)``.
+"""Train and evaluate one method on fixed folds: neural models through the same LightningCLI path as
+``oxygen-hpc fit`` (``oxygen_hpc.training.cli.build_cli``), table baselines through ``fit(train_table) / predict(table)``.
 
 Every method is scored on the same nodes: held-out observations (owned nodes of ``test_fold``, against the
 observed binned value), the validation fold (for choosing hyper-parameters, never the test fold), and a sample of
@@ -9,35 +9,19 @@ predictions at validation, test and never-observed nodes never see a held-out ob
 """
 from __future__ import annotations
 
-import copy
+import json
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+import yaml
 
 from oxygen_hpc.evaluation.metrics import regression_metrics
-
-
-@dataclass
-class NeuralSpec:
-    """A neural method: ``model`` = ``{class_path, init_args}``; OxyTask's λ, lr, weight decay; sampling."""
-
-    model: dict
-    lam: float = 0.0
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    zone_adaptive: bool = True
-    zone_adaptive_args: dict = field(default_factory=lambda: {"temperature": 1.0, "floor": 0.2})
-    use_obs_inputs: bool = True
-    fit_split: str = "fold"
-    fit_subgraph: bool = False
-
-    def to_dict(self) -> dict:
-        return copy.deepcopy(self.__dict__)
 
 
 @dataclass
@@ -117,42 +101,73 @@ def _curve_callback():
     return ValCurve()
 
 
-def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int, test_fold: int, epochs: int,
+def _years(years) -> list[int] | None:
+    return None if years is None else [int(y) for y in years]
+
+
+def _arg(value: Any) -> str:
+    return "null" if value is None else json.dumps(value) if isinstance(value, (list, tuple, bool)) else str(value)
+
+
+def run_neural(config: dict, root: str | Path, sets: EvalSets, val_fold: int, test_fold: int, epochs: int,
                seed: int = 0, batch_size: int = 16, num_workers: int = 1, work_dir: str | Path | None = None,
                limit_train_batches: Any = None, years=None, train_years: Any = "same",
-               curve_every: int | None = None) -> dict:
-    """Train ``spec`` for ``epochs`` on CPU (one device) on the partitions of ``train_years`` (``"same"``: those of
-    ``years``; ``None``: all), validate (zone-adaptive sampling) and score it on those of ``years`` (the evaluation nodes
-    must lie in those years). ``curve_every``: also validate every that many optimiser steps and return the
-    learning curve ``[[step, val RMSE], ...]`` as ``"curve"``; validation then runs every ``curve_every`` steps
+               curve_every: int | None = None, overrides: dict[str, Any] | None = None) -> dict:
+    """Train the composed train ``config`` (``oxygen_hpc.evaluation.methods``) for ``epochs`` on CPU (one device)
+    on the partitions of ``train_years`` (``"same"``: those of ``years``; ``None``: all), validate (zone-adaptive
+    sampling) and score it on those of ``years`` (the evaluation nodes must lie in those years).
+
+    The Trainer, task and datamodule are built by ``oxygen_hpc.training.cli.build_cli``, exactly as ``oxygen-hpc
+    fit`` builds them; the harness only fixes what a benchmark must fix (CPU, folds, years, budget, seed, no W&B,
+    its own run directory) and ``overrides`` (dotted config keys → values, e.g. ``{"model.init_args.lr": 0.01}``)
+    applied to every method alike. ``curve_every``: also validate every that many optimiser steps and return the
+    learning curve ``[[step, val RMSE], ...]`` as ``"curve"`` (validation then runs every ``curve_every`` steps
     instead of at epoch ends, so the zone-adaptive callback also re-weights the zones that often)."""
-    import pytorch_lightning as pl
+    import tempfile
 
-    from oxygen_hpc.data.datamodule import PartitionDataModule
-    from oxygen_hpc.training import OxyTask
-    from oxygen_hpc.training.callbacks import ZoneAdaptiveSampling
+    from oxygen_hpc.evaluation.methods import zone_adaptive
+    from oxygen_hpc.training.cli import build_cli
 
-    pl.seed_everything(seed, workers=True, verbose=False)
-    dm = PartitionDataModule(str(root), val_fold=val_fold, test_fold=test_fold,
-                             years=years if train_years == "same" else train_years, eval_years=years,
-                             batch_size=batch_size, num_workers=num_workers, prefetch_factor=4 if num_workers else None,
-                             persistent_workers=num_workers > 0, use_obs_inputs=spec.use_obs_inputs, seed=seed,
-                             fit_split=spec.fit_split, fit_subgraph=spec.fit_subgraph)
-    task = OxyTask(model=spec.model, lam=spec.lam, lr=spec.lr, weight_decay=spec.weight_decay)
-    callbacks = [ZoneAdaptiveSampling(**spec.zone_adaptive_args)] if spec.zone_adaptive else []
+    tmp = None
+    if work_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="osse_run_")
+        work_dir = tmp.name
     curve = _curve_callback() if curve_every else None
-    val_every = {}
+    fixed = {
+        "seed_everything": seed,
+        "trainer.accelerator": "cpu", "trainer.devices": 1, "trainer.num_nodes": 1, "trainer.strategy": "auto",
+        "trainer.precision": "32-true", "trainer.max_epochs": epochs, "trainer.num_sanity_val_steps": 0,
+        "trainer.enable_progress_bar": False, "trainer.enable_model_summary": False,
+        "trainer.limit_val_batches": 1.0 if zone_adaptive(config) or curve is not None else 0,
+        "trainer.limit_train_batches": limit_train_batches, "trainer.default_root_dir": str(work_dir),
+        "data.init_args.root": str(root), "data.init_args.val_fold": val_fold, "data.init_args.test_fold": test_fold,
+        "data.init_args.years": _years(years if train_years == "same" else train_years),
+        "data.init_args.eval_years": _years(years),
+        "data.init_args.batch_size": batch_size, "data.init_args.num_workers": num_workers,
+        "data.init_args.prefetch_factor": 4 if num_workers else None,
+        "data.init_args.persistent_workers": num_workers > 0, "data.init_args.pin_memory": False,
+        "data.init_args.seed": seed, "wandb.mode": "disabled", "wandb.log_map_level": -1,
+    }
     if curve is not None:
-        callbacks.append(curve)
-        val_every = {"val_check_interval": int(curve_every), "check_val_every_n_epoch": None}
-    trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=epochs, gradient_clip_val=1.0, logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                         num_sanity_val_steps=0, callbacks=callbacks,
-                         limit_val_batches=1.0 if spec.zone_adaptive or curve is not None else 0,
-                         limit_train_batches=limit_train_batches, default_root_dir=str(work_dir or "."), **val_every)
-    t0 = time.perf_counter()
-    trainer.fit(task, datamodule=dm)
-    train_s = time.perf_counter() - t0
+        fixed.update({"trainer.val_check_interval": int(curve_every), "trainer.check_val_every_n_epoch": None})
+    args = ["--config", yaml.safe_dump(config, sort_keys=False)]
+    args += [f"--{k}={_arg(v)}" for k, v in {**fixed, **(overrides or {})}.items()]
+    env = dict(os.environ)                   # the CLI sets WANDB_* for its run: not for the caller's later runs
+    try:
+        try:
+            cli = build_cli(args, run=False)
+        except SystemExit as e:             # the CLI printed what it rejected; a harness must not exit
+            raise ValueError(f"the train config or an override was rejected by the CLI (exit {e.code}): "
+                             f"{', '.join(overrides or {}) or 'see the message above'}") from None
+        if curve is not None:
+            cli.trainer.callbacks.append(curve)
+        task, dm = cli.model, cli.datamodule
+        t0 = time.perf_counter()
+        cli.trainer.fit(task, datamodule=dm)
+        train_s = time.perf_counter() - t0
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
     t0 = time.perf_counter()
     dm.setup("test")
     keys, pred = predict_owned(task.net, dm.test_dataloader(), sets.ncells)
@@ -160,7 +175,11 @@ def run_neural(spec: NeuralSpec, root: str | Path, sets: EvalSets, val_fold: int
     out = score(sets, *preds)
     n_params = sum(p.numel() for p in task.net.parameters())
     out.update(kind="neural", train_seconds=round(train_s, 2), predict_seconds=round(time.perf_counter() - t0, 2),
-               epochs=epochs, steps=int(trainer.global_step), parameters=int(n_params), spec=spec.to_dict())
+               epochs=epochs, steps=int(cli.trainer.global_step), parameters=int(n_params), config=config,
+               overrides=dict(overrides or {}), fit_subgraph=bool(dm.fit_subgraph),
+               hparams={k: v for k, v in task.hparams.items() if k != "dims"})
     if curve is not None:
         out["curve"] = curve.points
+    if tmp is not None:
+        tmp.cleanup()
     return out

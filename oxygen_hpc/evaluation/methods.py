@@ -1,89 +1,81 @@
 """The methods of the OSSE benchmark, built from the project's train configs so the benchmark runs what a user runs.
 
-- ``oxygenerator``: the model block of ``configs/train/demo.yaml`` (the CPU-sized OxyGenerator).
-- neural baselines: ``configs/train/baseline_<name>.yaml``, width set to the OxyGenerator's ``hidden`` so every
-  network gets the same width and the same epochs.
-- ablations: what ``configs/train/ablation_<name>.yaml`` changes relative to ``configs/train/oxygenerator.yaml``
-  (zoning, λ, the zone-adaptive callback, the temporal encoder), applied to the ``oxygenerator`` spec above.
+Every neural method is a composed train config (``oxygen_contracts.compose``), trained by the harness through the
+same ``build_cli`` as ``oxygen-hpc fit``:
+
+- ``oxygenerator``: the benchmark's base config (default ``configs/train/demo.yaml``, the CPU-sized OxyGenerator);
+- neural baselines: the base with what ``baseline_<name>.yaml`` itself sets (its network, λ, optimiser and data
+  switches; not the pieces it extends), the network's width set to OxyGenerator's ``hidden`` so every network has
+  the same width, the same trainer, data and epochs;
+- ablations: the base with what ``ablation_<name>.yaml`` itself sets (each is a few lines on top of
+  ``oxygenerator.yaml``: the same lines change the CPU-sized base here);
 - table baselines: inverse-distance weighting, objective mapping, a gradient-boosted tree ensemble, climatology.
+
+The configs folder is an explicit argument (default ``configs/train`` under the current directory, where
+``benchmarks/osse.py`` runs); nothing is looked up relative to the installed package.
 """
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
-import yaml
+from oxygen_contracts.compose import compose, merge, read_own
 
-from oxygen_hpc.evaluation.harness import NeuralSpec
-
-REPO = Path(__file__).resolve().parents[2]
-CONFIGS = REPO / "configs" / "train"
+DEFAULT_CONFIGS = Path("configs") / "train"
 NEURAL_BASELINES = ("mlp", "bilstm", "mlp_lstm", "transformer", "gcn", "gat", "graphsage")
 ABLATIONS = ("no_hypernetwork", "no_chemistry", "no_zone_adaptive", "no_temporal")
 TABLE_BASELINES = ("idw", "objective_mapping", "tree_ensemble", "climatology")
-ZA = "oxygen_hpc.training.callbacks.ZoneAdaptiveSampling"
+ZONE_ADAPTIVE = "oxygen_hpc.training.callbacks.ZoneAdaptiveSampling"
+# Keys of a method's own file that describe where and how a cluster run is kept, not the method.
+RUN_KEYS = {"trainer": ("default_root_dir",), "wandb": ("tags", "group")}
 
 
-def _load(name: str) -> dict:
-    return yaml.safe_load((CONFIGS / f"{name}.yaml").read_text())
+def _config_file(configs: str | Path, name: str) -> Path:
+    path = Path(configs) / f"{name}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such train config (pass the configs folder: configs=PATH, "
+                                "benchmarks/osse.py --configs PATH)")
+    return path
 
 
-def spec_from_config(cfg: dict) -> NeuralSpec:
-    task = cfg["model"]["init_args"]
-    cbs = [c for c in (cfg.get("trainer", {}).get("callbacks") or []) if c.get("class_path") == ZA]
-    data = (cfg.get("data") or {}).get("init_args") or {}
-    return NeuralSpec(model=copy.deepcopy(task["model"]), lam=float(task.get("lam", 0.0)),
-                      lr=float(task.get("lr", 3e-3)), weight_decay=float(task.get("weight_decay", 1e-4)),
-                      zone_adaptive=bool(cbs),
-                      zone_adaptive_args=dict(cbs[0].get("init_args") or {}) if cbs else
-                      {"temperature": 1.0, "floor": 0.2},
-                      use_obs_inputs=bool(data.get("use_obs_inputs", True)),
-                      fit_split=str(data.get("fit_split", "fold")), fit_subgraph=bool(data.get("fit_subgraph", False)))
+def _method_part(path: Path) -> dict:
+    """What a baseline/ablation file itself sets, without the run-keeping keys."""
+    own, _ = read_own(path)
+    for section, keys in RUN_KEYS.items():
+        for k in keys:
+            (own.get(section) or {}).pop(k, None)
+    return own
 
 
-def oxygenerator_spec(config: str = "demo") -> NeuralSpec:
-    return spec_from_config(_load(config))
+def zone_adaptive(config: dict) -> bool:
+    cbs = (config.get("trainer") or {}).get("callbacks") or []
+    return any(isinstance(c, dict) and c.get("class_path") == ZONE_ADAPTIVE for c in cbs)
 
 
-def baseline_spec(name: str, hidden: int) -> NeuralSpec:
-    spec = spec_from_config(_load(f"baseline_{name}"))
-    args = spec.model.setdefault("init_args", {})
-    args["d_model" if "transformer" in spec.model["class_path"].lower() else "hidden"] = int(hidden)
-    return spec
+def network_width(config: dict) -> int:
+    return int(config["model"]["init_args"]["model"].get("init_args", {}).get("hidden", 32))
 
 
-def ablation_spec(name: str, base: NeuralSpec) -> NeuralSpec:
-    """``base`` with what ``ablation_<name>.yaml`` changes relative to ``oxygenerator.yaml``."""
-    ref, abl = spec_from_config(_load("oxygenerator")), spec_from_config(_load(f"ablation_{name}"))
-    out = copy.deepcopy(base)
-    ra, aa = ref.model.get("init_args") or {}, abl.model.get("init_args") or {}
-    for k in set(ra) | set(aa):
-        if ra.get(k) != aa.get(k):
-            out.model.setdefault("init_args", {})[k] = aa.get(k)
-    for k in ("lam", "lr", "weight_decay", "zone_adaptive", "use_obs_inputs", "fit_split", "fit_subgraph"):
-        if getattr(ref, k) != getattr(abl, k):
-            setattr(out, k, getattr(abl, k))
-    return out
+def baseline_config(name: str, base: dict, configs: str | Path = DEFAULT_CONFIGS) -> dict:
+    cfg = merge(base, _method_part(_config_file(configs, f"baseline_{name}")))
+    net = cfg["model"]["init_args"]["model"]
+    width = "d_model" if "transformer" in net["class_path"].lower() else "hidden"
+    net.setdefault("init_args", {})[width] = network_width(base)
+    return cfg
 
 
-def neural_specs(ablations: bool = False, config: str = "demo", **same_for_all) -> dict[str, NeuralSpec]:
-    """OxyGenerator, the neural baselines (and ablations); the baselines train on full partitions or on
-    subgraphs as OxyGenerator's config says (``fit_subgraph``); ``same_for_all`` (NeuralSpec fields, e.g. ``lr``,
-    ``fit_subgraph``) overrides every method's setting alike."""
-    ox = oxygenerator_spec(config)
-    hidden = int((ox.model.get("init_args") or {}).get("hidden", 32))
-    specs = {"oxygenerator": ox}
-    specs.update({n: baseline_spec(n, hidden) for n in NEURAL_BASELINES})
-    for n in NEURAL_BASELINES:               # every method trains on the same kind of batches as OxyGenerator
-        specs[n].fit_subgraph = ox.fit_subgraph
+def ablation_config(name: str, base: dict, configs: str | Path = DEFAULT_CONFIGS) -> dict:
+    return merge(base, _method_part(_config_file(configs, f"ablation_{name}")))
+
+
+def neural_methods(ablations: bool = False, base: str = "demo", configs: str | Path = DEFAULT_CONFIGS
+                   ) -> dict[str, dict]:
+    """{method name: composed train config}: OxyGenerator, the neural baselines (and the ablations)."""
+    ox = compose(_config_file(configs, base))
+    methods = {"oxygenerator": ox}
+    methods.update({n: baseline_config(n, ox, configs) for n in NEURAL_BASELINES})
     if ablations:
-        specs.update({f"ablation_{n}": ablation_spec(n, ox) for n in ABLATIONS})
-    for spec in specs.values():
-        for k, v in same_for_all.items():
-            if not hasattr(spec, k):
-                raise ValueError(f"unknown NeuralSpec field {k!r}")
-            setattr(spec, k, v)
-    return specs
+        methods.update({f"ablation_{n}": ablation_config(n, ox, configs) for n in ABLATIONS})
+    return methods
 
 
 def table_baseline(name: str, seed: int = 0):

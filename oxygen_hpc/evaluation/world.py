@@ -14,10 +14,10 @@ from pathlib import Path
 
 import yaml
 
+from oxygen_contracts.config import resolve_path
 from oxygen_contracts.manifest import MANIFEST
 
 SOURCES = ("wod", "cchdo", "argo", "glodap", "geotraces")
-REPO = Path(__file__).resolve().parents[2]
 
 
 def cli() -> list[str]:
@@ -28,12 +28,13 @@ def cli() -> list[str]:
 def preprocess_config(world: Path, work: Path, template: str | Path) -> Path:
     """Write ``work/preprocess.yaml``: ``template`` with absolute paths into ``world`` and ``work``."""
     template = Path(template)
-    if not template.is_absolute() and not template.exists():
-        template = REPO / template
+    if not template.is_file():
+        raise FileNotFoundError(f"{template}: no such preprocess config (a path, e.g. configs/preprocess/demo.yaml "
+                                "from the repository root)")
     cfg = yaml.safe_load(template.read_text())
-    cluster = Path(cfg.get("cluster") or "configs/cluster/local.yaml")
-    if not cluster.is_absolute():
-        cluster = (template.parent / cluster) if (template.parent / cluster).exists() else REPO / cluster
+    cluster = Path(resolve_path(cfg.get("cluster") or "configs/cluster/local.yaml", str(template)))
+    if not cluster.is_file():
+        raise FileNotFoundError(f"{template}: cluster config {cluster} not found")
     cfg["cluster"] = str(cluster.resolve())
     cfg["store"] = str(work / "store")
     ing = dict(cfg.get("ingest") or {})

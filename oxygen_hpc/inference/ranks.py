@@ -49,13 +49,6 @@ class Ranks:
             return [obj]
         return self.comm.gather(obj, root=0)
 
-    def allreduce_max(self, value: int) -> int:
-        if self.comm is None:
-            return value
-        from mpi4py import MPI
-
-        return int(self.comm.allreduce(value, op=MPI.MAX))
-
 
 def _env_int(*names: str) -> int | None:
     for n in names:

@@ -6,7 +6,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from oxygen_hpc.models.inputs import NodeRegressor, series_inputs
+from oxygen_hpc.models.base import NodeRegressor
+from oxygen_hpc.models.inputs import series_inputs
 from oxygen_hpc.nn import TemporalEncoder
 
 

@@ -6,7 +6,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from oxygen_hpc.models.inputs import NodeRegressor, node_input_dim, node_inputs, series_inputs
+from oxygen_hpc.models.base import NodeRegressor
+from oxygen_hpc.models.inputs import node_input_dim, node_inputs, series_inputs
 from oxygen_hpc.nn import FeatureEncoder, TemporalEncoder
 
 

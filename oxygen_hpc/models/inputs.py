@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 #: extra node-input columns besides ``x``: PO4, NO3, their masks (4) and obs, obs_mask (2)
 NUTRIENT_COLUMNS = 4
@@ -58,22 +58,3 @@ def zone_ids(batch: Any, zone_column: int = -1) -> Tensor:
         return batch.meta[:, zone_column].round().long()
     zone = torch.as_tensor(batch.zone, device=batch.x.device).long().reshape(-1)
     return zone[node_graph_index(batch)] if zone.numel() > 1 else zone.expand(batch.x.shape[0])
-
-
-class NodeRegressor(nn.Module):
-    """Base of the neural models: holds the output scale; ``forward(batch) -> [N]`` in µmol/kg.
-
-    Args:
-        target_mean (float): µmol/kg added to the de-normalised output.
-        target_std (float): µmol/kg per unit of the network's raw output.
-    """
-
-    def __init__(self, target_mean: float = 170.0, target_std: float = 80.0) -> None:
-        super().__init__()
-        if target_std <= 0:
-            raise ValueError(f"target_std must be > 0, got {target_std}")
-        self.target_mean = float(target_mean)
-        self.target_std = float(target_std)
-
-    def denormalise(self, z: Tensor) -> Tensor:
-        return z.reshape(-1) * self.target_std + self.target_mean

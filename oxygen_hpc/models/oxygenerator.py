@@ -8,7 +8,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from oxygen_hpc.models.inputs import NodeRegressor, node_input_dim, node_inputs, series_inputs, zone_ids
+from oxygen_hpc.models.base import NodeRegressor
+from oxygen_hpc.models.inputs import node_input_dim, node_inputs, series_inputs, zone_ids
 from oxygen_hpc.nn import FeatureEncoder, TemporalEncoder, ZoneAffineTable, ZoneHypernetwork, ZoningVaryingConv
 
 ZONINGS = ("hyper", "discrete")

@@ -7,7 +7,8 @@ import torch
 from torch import Tensor, nn
 
 from oxygen_contracts.schema import SERIES_LEN
-from oxygen_hpc.models.inputs import NodeRegressor, node_input_dim, node_inputs, series_inputs
+from oxygen_hpc.models.base import NodeRegressor
+from oxygen_hpc.models.inputs import node_input_dim, node_inputs, series_inputs
 
 
 class Transformer(NodeRegressor):

@@ -13,8 +13,12 @@ import sys
 from pathlib import Path
 
 from oxygen_hpc.sweep import report as rep
-from oxygen_hpc.sweep import submit as sub
 from oxygen_hpc.sweep.expand import SweepError, load_spec
+from oxygen_hpc.sweep.plan import plan
+from oxygen_hpc.sweep.slurm import sbatch_argv, submit
+from oxygen_hpc.sweep.store import write
+from oxygen_hpc.sweep.task import run_task
+from oxygen_hpc.sweep.tracking import use_wandb
 
 
 def _expand_parser() -> argparse.ArgumentParser:
@@ -43,22 +47,22 @@ def _expand(argv: list[str]) -> int:
     out = Path(a.dir or Path("sweeps") / (spec.get("name") or Path(a.spec).stem))
     if (out / "sweep.json").exists() and not a.force and not a.dry_run:
         raise SweepError(f"{out} already holds a sweep (sweep.json); use another --dir or --force")
-    data = sub.plan(spec, a.spec, out, seed=a.seed)
+    data = plan(spec, a.spec, out, seed=a.seed)
     if a.wandb and not a.dry_run:
-        data = sub.use_wandb(data)
+        data = use_wandb(data)
     if a.dry_run:
         for t in data["tasks"]:
             print(f"[{t['index']}] {json.dumps(t['overrides'])}\n    argv: {json.dumps(t['argv'])}")
         print(f"{data['n']} runs; would write {out.resolve()}")
         if a.submit:
-            print("would run: " + json.dumps(sub.sbatch_argv(data, a.parallel, extra)))
+            print("would run: " + json.dumps(sbatch_argv(data, a.parallel, extra)))
         return 0
-    sub.write(data)
+    write(data)
     print(f"{data['n']} runs written to {out.resolve()} (configs/, sweep.json)")
     if data["mode"] == "wandb":
         print(f"W&B sweep {data['wandb']['path']}")
     if a.submit:
-        job = sub.submit(out, a.parallel, extra)
+        job = submit(out, a.parallel, extra)
         print(f"submitted job array {job} (0-{data['n'] - 1}); logs in {out.resolve() / 'logs'}")
         print(f"when done: oxygen-hpc sweep report {out}")
     else:
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             if len(argv) != 3 or not argv[2].lstrip("-").isdigit():
                 print("usage: oxygen-hpc sweep run-task DIR INDEX", file=sys.stderr)
                 return 2
-            return sub.run_task(argv[1], int(argv[2]))
+            return run_task(argv[1], int(argv[2]))
         if argv and argv[0] == "report":
             if len(argv) != 2:
                 print("usage: oxygen-hpc sweep report DIR", file=sys.stderr)

@@ -19,7 +19,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from oxygen_hpc.sweep.submit import STATUS, format_value, load
+from oxygen_hpc.sweep.plan import format_value
+from oxygen_hpc.sweep.store import STATUS, load
 
 
 def _read_json(path: Path) -> tuple[dict | None, str | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint
@@ -18,6 +19,7 @@ from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
 from pytorch_lightning.loggers import CSVLogger, WandbLogger
 
 from oxygen_hpc.training.callbacks import FinalMetrics, PredictionMap
+from oxygen_contracts.compose import ComposeError, expand_argv
 
 WANDB_MODES = ("offline", "online", "disabled")
 
@@ -110,16 +112,28 @@ class OxyCLI(LightningCLI):
 
 
 def main(argv: list[str]) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")     # idle OpenMP threads must not spin against DDP peers
+
+    # The DDP launcher re-runs sys.argv for the other ranks, which compose the same configs again.
+    try:
+        args = expand_argv(list(argv))
+    except ComposeError as e:
+        print(f"oxygen-hpc: {e}", file=sys.stderr)
+        return 2
+    build_cli(args)
+    return 0
+
+
+def build_cli(args: list[str], run: bool = True, **kwargs) -> OxyCLI:
+    """The one way this project builds a Trainer, task and datamodule from configs: ``oxygen-hpc fit`` (``run``)
+    and the OSSE harness (``run=False``, then ``cli.trainer.fit(cli.model, datamodule=cli.datamodule)``)."""
     from oxygen_hpc.data.datamodule import PartitionDataModule
     from oxygen_hpc.training.strategies import register
     from oxygen_hpc.training.task import OxyTask
 
     register()
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")     # idle OpenMP threads must not spin against DDP peers
-
-    # The DDP launcher re-runs sys.argv for the other ranks, so parse sys.argv itself when it is our command line.
-    args = None if argv == sys.argv[1:] else argv
-    OxyCLI(OxyTask, PartitionDataModule, subclass_mode_model=True, subclass_mode_data=True, args=args,
-           save_config_callback=WandbConfigSaver, save_config_kwargs={"overwrite": True},
-           parser_kwargs={"default_env": False}, auto_configure_optimizers=False)
-    return 0
+    if not run:     # called from Python (the harness) whose own sys.argv is not this command line
+        warnings.filterwarnings("ignore", message="LightningCLI's args parameter is intended")
+    return OxyCLI(OxyTask, PartitionDataModule, subclass_mode_model=True, subclass_mode_data=True, args=args,
+                  run=run, save_config_callback=WandbConfigSaver, save_config_kwargs={"overwrite": True},
+                  parser_kwargs={"default_env": False}, auto_configure_optimizers=False, **kwargs)

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-import yaml
+from oxygen_contracts.compose import ComposeError, compose
 
 
 class LayoutError(RuntimeError):
@@ -77,14 +77,9 @@ def check_layout(config: str | None, *, run_dir: str | None = None, accelerator:
         problems.append("no config given (set CONFIG=path/to/train.yaml or --config)")
     else:
         try:
-            cfg = yaml.safe_load(Path(config).read_text()) or {}
-            if not isinstance(cfg, dict):
-                problems.append(f"config {config}: top level is not a mapping")
-                cfg = {}
-        except OSError as e:
-            problems.append(f"config {config} not readable: {e.strerror}")
-        except yaml.YAMLError as e:
-            problems.append(f"config {config} is not valid YAML: {str(e).splitlines()[0]}")
+            cfg = compose(config)              # with the pieces it `extends`, as `oxygen-hpc fit` will see it
+        except ComposeError as e:
+            problems.append(f"config {e}")
     ntasks = tasks_per_node(env)
     if devices is None:
         dev = _get(cfg, "trainer.devices")

@@ -18,15 +18,22 @@ import torch
 from oxygen_hpc.training.losses import regularised_loss, target_mask
 from oxygen_hpc.training.metrics import ZoneErrors, global_metrics
 
-DIM_ARGS = ("in_features", "meta_features", "edge_features")
+DATA_DECIDES = ("use_obs_inputs",)   # model arguments the datamodule sets (through ``dims``)
 
 
 def build_network(spec: dict, dims: dict) -> torch.nn.Module:
-    """Instantiate ``spec['class_path']`` with ``spec['init_args']`` plus the data dimensions."""
+    """Instantiate ``spec['class_path']`` with ``spec['init_args']`` plus what the data decides: the feature
+    dimensions and ``use_obs_inputs`` (set once, on the datamodule; an ``init_args`` value that disagrees is an
+    error, not a silent override)."""
     cls = resolve_class(spec)
     params = inspect.signature(cls.__init__).parameters
     kwargs = {k: v for k, v in dims.items() if k in params}
-    kwargs.update(spec.get("init_args") or {})
+    init_args = dict(spec.get("init_args") or {})
+    for k in DATA_DECIDES:
+        if k in init_args and k in kwargs and bool(init_args[k]) != bool(kwargs[k]):
+            raise ValueError(f"model.init_args.{k}={init_args[k]} disagrees with the data's {k}={kwargs[k]}: "
+                             f"set it once, as data.init_args.{k}, and remove it from the model")
+    kwargs.update(init_args)
     return cls(**kwargs)
 
 

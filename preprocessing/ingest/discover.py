@@ -1,26 +1,16 @@
-"""Find input files and route each one to the reader module of its format.
+"""Find input files (with their content hash) and group them into chunks, the unit of work of ingest.
 
-A source may hold several formats (Argo: GDAC profile files and ERDDAP exports; WOD: ragged netCDF and native
-ASCII; CCHDO: exchange CSV, zipped collections, netCDF). Each format module answers ``can_read(path)``; the first
-that says yes reads the file. A file that no reader of its source claims is reported, never skipped silently.
+Which reader reads a file is decided per file by :func:`preprocessing.readers.registry.route` (the source's reader
+modules, in :data:`~preprocessing.readers.registry.READERS` order, asked ``can_read``).
 """
 from __future__ import annotations
 
 import glob
 import hashlib
-import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-# source -> reader modules in the order they are asked (the most specific sniff first)
-READERS: dict[str, tuple[str, ...]] = {
-    "argo": ("argo_erddap", "argo"),
-    "wod": ("wod_ragged", "wod_ascii"),
-    "cchdo": ("cchdo_netcdf", "cchdo_exchange"),
-    "glodap": ("glodap",),
-    "geotraces": ("geotraces",),
-}
 IGNORED_NAMES = {".DS_Store", "SOURCES.md", "README.md", "README", "manifest.json"}
 
 
@@ -75,25 +65,6 @@ def make_chunks(files: list[InputFile], target_bytes: int = 64 << 20, max_files:
         group.append(f)
     flush()
     return chunks
-
-
-def reader_module(name: str):
-    return importlib.import_module(f"preprocessing.readers.{name}")
-
-
-def route(source: str, path: str):
-    """The reader module that claims ``path`` for ``source``, or None."""
-    for name in READERS[source]:
-        try:
-            mod = reader_module(name)
-        except ImportError:
-            continue
-        try:
-            if mod.can_read(path):
-                return mod
-        except Exception:       # a sniff that fails means "not mine"; the file is reported if nobody claims it
-            continue
-    return None
 
 
 def file_sha256(path: str, block: int = 1 << 20) -> str:

@@ -60,17 +60,16 @@ def run_ingest(cfg: IngestConfig, store: str, cluster: str | None = None, worker
     state = json.loads(state_p.read_text()) if state_p.exists() else {"chunks": {}}
     with open_client(cluster, n_workers=workers) as client:
         recs = _run(client, stage_chunk, chunks, "read", store, cfg)
-        ok = recs
-        years_by_chunk = {r["chunk"]: set(r["years"]) for r in ok}
-        years = sorted(set().union(*years_by_chunk.values())) if ok else []
-        jobs = [(y, [r for r in ok if years_by_chunk[r["chunk"]] & {y - 1, y, y + 1}]) for y in years]
+        years_by_chunk = {r["chunk"]: set(r["years"]) for r in recs}
+        years = sorted(set().union(*years_by_chunk.values())) if recs else []
+        jobs = [(y, [r for r in recs if years_by_chunk[r["chunk"]] & {y - 1, y, y + 1}]) for y in years]
         per_year = _run(client, _dedup_year, jobs, "duplicates", store, cfg.duplicates)
         decisions: dict[str, list] = {}
         for d in per_year:
             for chunk, levels in d.items():
                 decisions.setdefault(chunk, []).extend(levels)
         todo, results = [], {}
-        for r in ok:
+        for r in recs:
             levels = sorted(decisions.get(r["chunk"], []), key=sort_key)
             digest = decisions_digest([r["config_digest"], levels])
             prev = state["chunks"].get(r["chunk"])

@@ -20,9 +20,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from preprocessing.ingest.config import IngestConfig
-from preprocessing.ingest.discover import READERS, Chunk, InputFile, reader_module, route
+from preprocessing.ingest.discover import Chunk, InputFile
 from preprocessing.ingest.qc import apply_qc
 from preprocessing.readers.base import REASON_SUFFIX, ReaderError, as_reasons, concat_rows
+from preprocessing.readers.registry import READERS, reader_module, route
 from oxygen_contracts.schema import CODE_ABSENT, CODE_GOOD, VARIABLES
 
 STAGE_VERSION = 2     # 2: strings (cast_id, reasons, source, file) dictionary-encoded in the staged Parquet

@@ -19,143 +19,16 @@ import netCDF4
 import numpy as np
 import pandas as pd
 
-from preprocessing.readers.base import ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
-from preprocessing.units import depth_from_pressure, oxygen_ml_per_l_to_umol_per_kg, per_litre_to_per_kg
+from preprocessing.readers.argo_rows import ARGO_FILL, BAD_POSITION_QC, BAD_PRESSURE_QC, finalize, qc_reasons
+from preprocessing.readers.base import ReaderError, ReaderOptions, ReadResult
+from preprocessing.readers.netcdf import cf_times, is_netcdf, qc_strings, read_netcdf
+from preprocessing.units import depth_from_pressure, unit_kind
 
 SOURCE = "argo"
 ARGO_PARAMS = {"oxygen": "DOXY", "temperature": "TEMP", "salinity": "PSAL", "nitrate": "NITRATE"}
-BAD_POSITION_QC = ("3", "4", "9")
-BAD_PRESSURE_QC = ("3", "4")
-ARGO_FILL = 99999.0
 _NAME = re.compile(r"^((R|D|BR|BD|SR|SD|MR|MD)\d+_\d+D?|\d+_(prof|Bprof|Sprof))\.nc$")
-_NC_MAGIC = (b"CDF\x01", b"CDF\x02", b"\x89HDF")
 
 
-# --- shared helpers (also used by argo_erddap) -------------------------------------------------------------
-def is_netcdf(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) in _NC_MAGIC
-    except OSError:
-        return False
-
-
-def check_complete(ds, path: str) -> None:
-    """netCDF-3 files cut short open without error and read as zeros: the file must hold at least the bytes its
-    variables need (header excluded), else :class:`ReaderError`."""
-    if not ds.data_model.startswith("NETCDF3"):
-        return
-    need = 0
-    for v in ds.variables.values():
-        n = int(np.prod(v.shape)) if v.shape else 1
-        need += (n * np.dtype(v.dtype).itemsize + 3) // 4 * 4 if v.dtype != str else 0
-    size = os.path.getsize(path)
-    if size < need:
-        raise ReaderError(path, f"file truncated: {size} bytes, its variables need at least {need}")
-
-
-def read_netcdf(path: str, body, what: str, auto_mask: bool = False):
-    """Open ``path``, check it is not truncated, return ``body(ds)``; every failure becomes a :class:`ReaderError`
-    naming the file (``what`` says which kind of file was expected). Shared by the netCDF readers."""
-    try:
-        ds = netCDF4.Dataset(path)
-    except Exception as e:
-        raise ReaderError(path, f"not a readable netCDF file ({e})") from None
-    try:
-        ds.set_auto_mask(auto_mask)
-        check_complete(ds, path)
-        return body(ds)
-    except ReaderError:
-        raise
-    except Exception as e:
-        raise ReaderError(path, f"cannot read {what} ({type(e).__name__}: {e})") from None
-    finally:
-        ds.close()
-
-
-def cf_times(values, units: str) -> np.ndarray:
-    """CF ``<unit> since <origin>`` numbers → datetime64[ns] rounded to the second (NaT where not finite)."""
-    m = re.match(r"\s*(\w+)\s+since\s+(.+)$", units or "")
-    if not m:
-        raise ValueError(f"time units {units!r} are not '<unit> since <date>'")
-    scale = {"day": 86400.0, "days": 86400.0, "hour": 3600.0, "hours": 3600.0, "minute": 60.0, "minutes": 60.0,
-             "second": 1.0, "seconds": 1.0}.get(m.group(1).lower())
-    if scale is None:
-        raise ValueError(f"time unit {m.group(1)!r} not supported")
-    origin = pd.Timestamp(m.group(2).strip().replace("UTC", "").replace("Z", "").strip())
-    v = np.asarray(values, dtype=float) * scale
-    ok = np.isfinite(v)
-    out = np.full(v.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
-    out[ok] = origin.to_datetime64() + np.round(v[ok]).astype(np.int64).astype("timedelta64[s]")
-    return out
-
-
-def qc_strings(arr) -> np.ndarray:
-    """char QC flags (bytes / str / masked) → str array ('' for blank)."""
-    a = np.ma.filled(np.asarray(arr), b" ") if np.ma.isMaskedArray(arr) else np.asarray(arr)
-    if a.dtype.kind == "S":
-        a = np.char.decode(a, "ascii", errors="replace")
-    return np.char.strip(a.astype(str))
-
-
-def qc_reasons(values, qc, good) -> np.ndarray:
-    """Vectorised reasons: 'missing' (NaN), '' (QC in good), 'source_flag:<qc>' otherwise."""
-    v = np.asarray(values, float)
-    q = np.asarray(qc, dtype=str)
-    out = np.char.add("source_flag:", np.where(q == "", "none", q)).astype(object)
-    out[np.isin(q, [str(g) for g in good])] = ""
-    out[~np.isfinite(v)] = "missing"
-    return out
-
-
-def unit_kind(units: str | None) -> str | None:
-    """'per_kg', 'per_l', 'ml_l' or None for an oxygen/nutrient unit string."""
-    u = (units or "").strip().lower().replace(" ", "").replace("µ", "u").replace("μ", "u")
-    u = u.replace("micromole", "umol").replace("micromol", "umol").replace("mmol/m3", "umol/l")
-    u = u.replace("kg-1", "/kg").replace("l-1", "/l").replace("umolkg", "umol/kg")
-    if u in ("umol/kg",):
-        return "per_kg"
-    if u in ("umol/l", "umol/liter", "umol/litre", "um"):
-        return "per_l"
-    if u in ("ml/l",) or u.startswith("ml/l("):
-        return "ml_l"
-    return None
-
-
-def convert_concentration(values, kind, temperature, salinity, pressure, lat, lon, oxygen: bool):
-    """Values in unit ``kind`` → µmol/kg; None when the unit cannot be converted."""
-    if kind == "per_kg":
-        return np.asarray(values, float)
-    if kind == "per_l":
-        return per_litre_to_per_kg(values, temperature, salinity, pressure, lat, lon)
-    if kind == "ml_l" and oxygen:
-        return oxygen_ml_per_l_to_umol_per_kg(values, temperature, salinity, pressure, lat, lon)
-    return None
-
-
-def finalize(columns: dict, per_var: dict, pressure, lat, lon) -> pd.DataFrame:
-    """Assemble rows; converts oxygen/nitrate with the level's good T/S. ``per_var``: var -> (values, reasons,
-    units-kind or 'native')."""
-    t = per_var.get("temperature")
-    s = per_var.get("salinity")
-    t_good = np.where(t[1] == "", t[0], np.nan) if t else np.full(len(pressure), np.nan)
-    s_good = np.where(s[1] == "", s[0], np.nan) if s else np.full(len(pressure), np.nan)
-    df = pd.DataFrame(columns)
-    for var, (vals, reasons, kind) in per_var.items():
-        reasons = np.asarray(reasons, dtype=object).copy()
-        vals = np.asarray(vals, float)
-        if kind != "native":
-            conv = convert_concentration(vals, kind, t_good, s_good, pressure, lat, lon, var == "oxygen")
-            if conv is None:
-                reasons[(reasons != "missing") & (reasons != "absent")] = "unknown_units"
-            else:
-                vals = conv
-        df[var] = np.where(reasons == "absent", np.nan, vals)
-        df[var + "_reason"] = reasons
-    return finish_rows(df) if len(df) else empty_rows()
-
-
-# --- GDAC profile files -----------------------------------------------------------------------------------
 def can_read(path: str) -> bool:
     if not is_netcdf(path):
         return False

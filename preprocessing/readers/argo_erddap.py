@@ -3,9 +3,10 @@
 ``direction``, each with ``_qc``).
 
 Rows are grouped into profiles by (platform_number, cycle_number, direction); within a profile the same rules as
-the GDAC reader (:mod:`preprocessing.readers.argo`) apply: ``*_adjusted`` when the profile carries any adjusted
-value, else the raw parameter with its QC; ``time_qc``/``position_qc`` bad → ``bad_position``. cast_id is the
-GDAC one (``argo:<platform>:<cycle>:<direction>``) so ERDDAP and GDAC copies of one profile deduplicate.
+the GDAC reader (:mod:`preprocessing.readers.argo`; shared part in :mod:`preprocessing.readers.argo_rows`) apply:
+``*_adjusted`` when the profile carries any adjusted value, else the raw parameter with its QC;
+``time_qc``/``position_qc`` bad → ``bad_position``. cast_id is the GDAC one (``argo:<platform>:<cycle>:<direction>``)
+so ERDDAP and GDAC copies of one profile deduplicate.
 """
 from __future__ import annotations
 
@@ -13,12 +14,10 @@ import netCDF4
 import numpy as np
 import pandas as pd
 
-from preprocessing.readers.argo import (
-    ARGO_FILL, BAD_POSITION_QC, BAD_PRESSURE_QC, cf_times, finalize, is_netcdf, qc_reasons, read_netcdf,
-    qc_strings, unit_kind,
-)
+from preprocessing.readers.argo_rows import ARGO_FILL, BAD_POSITION_QC, BAD_PRESSURE_QC, finalize, qc_reasons
 from preprocessing.readers.base import ReaderError, ReaderOptions, ReadResult
-from preprocessing.units import depth_from_pressure
+from preprocessing.readers.netcdf import cf_times, is_netcdf, qc_strings, read_netcdf
+from preprocessing.units import depth_from_pressure, unit_kind
 
 SOURCE = "argo"
 ERDDAP_PARAMS = {"oxygen": "doxy", "temperature": "temp", "salinity": "psal", "nitrate": "nitrate"}

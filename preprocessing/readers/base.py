@@ -1,10 +1,15 @@
 """The contract every reader module fulfils.
 
-A reader module (``preprocessing/readers/<format>.py``) exposes
+A reader module (``preprocessing/readers/<format>.py``) exposes (:class:`Reader`; a reader that can stream a big file
+in parts also ``iter_read``, :class:`StreamingReader`)
 
     SOURCE: str                      # one of oxygen_contracts.schema.SOURCES
     def can_read(path: str) -> bool  # cheap sniff (name / first bytes), used to route files of a folder
     def read(path: str, options: ReaderOptions) -> ReadResult
+
+Which reader modules serve a source, and in which order they are asked, is :mod:`preprocessing.readers.registry`.
+A reader imports only this module and the shared helper modules (``netcdf``, ``flags``, ``argo_rows``,
+``cchdo_table``, ``wod_units``, :mod:`preprocessing.units`), never another reader.
 
 ``read`` converts to the store's units (µmol/kg, °C ITS-90, PSS-78, m, dbar, UTC, lon in [-180, 180)) and
 applies the *source's own* flags. It never drops a value silently: every value it finds for a variable in
@@ -27,7 +32,9 @@ rest of the file is read; values lost that way are counted in ``lost_values`` so
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -80,6 +87,26 @@ class ReadResult:
     rows: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     lost_values: dict[str, int] = field(default_factory=dict)   # variable -> values lost to located problems
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """What a reader module exposes (see the module doc); ``isinstance(module, Reader)`` checks the names."""
+
+    SOURCE: str
+
+    def can_read(self, path: str) -> bool: ...
+
+    def read(self, path: str, options: ReaderOptions = ...) -> ReadResult: ...
+
+
+@runtime_checkable
+class StreamingReader(Reader, Protocol):
+    """A reader that can also read a big file in parts of about ``chunk_rows`` rows (the ingest stage uses it when
+    present)."""
+
+    def iter_read(self, path: str, options: ReaderOptions | None = None,
+                  chunk_rows: int = ...) -> Iterator[ReadResult]: ...
 
 
 class ReasonCodes:
@@ -166,8 +193,8 @@ def empty_rows() -> pd.DataFrame:
 def finish_rows(df, lon_wrapped: bool = False) -> pd.DataFrame:
     """Fill absent variable columns (NaN value, reason ``absent``, which is not counted: absent = not measured by
     this source), make reasons Categoricals (:func:`as_reasons`), normalise dtypes and column order. ``df``: a
-    DataFrame or a dict of columns. Present-but-NaN values must already carry reason ``missing`` (use
-    :func:`reasons_from_flags`). Columns are not copied when they already have the right dtype.
+    DataFrame or a dict of columns. Present-but-NaN values must already carry reason ``missing`` (see
+    :mod:`preprocessing.readers.flags`). Columns are not copied when they already have the right dtype.
     ``lon_wrapped``: the reader already applied :func:`preprocessing.units.wrap_lon` (e.g. once per cast)."""
     n = len(df) if isinstance(df, pd.DataFrame) else len(df["depth"])
 
@@ -197,26 +224,9 @@ def finish_rows(df, lon_wrapped: bool = False) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
-def reasons_from_flags(values, flags, good, missing_flags=()) -> np.ndarray:
-    """Reason per value: 'missing' where the value is NaN (or its flag is in ``missing_flags``),
-    'source_flag:<f>' where the flag is not in ``good``, '' otherwise. Flags may be ints, strings or NaN."""
-    values = np.asarray(values, dtype=float)
-    flags = np.asarray(flags, dtype=object)
-    good_s = {str(g) for g in good}
-    miss_s = {str(m) for m in missing_flags}
-    out = np.empty(values.shape, dtype=object)
-    for n, (val, f) in enumerate(zip(values, flags)):
-        fs = _flag_str(f)
-        if not np.isfinite(val) or fs in miss_s:
-            out[n] = "missing"
-        elif fs in good_s:
-            out[n] = ""
-        else:
-            out[n] = f"source_flag:{fs}"
-    return out
-
-
-def _flag_str(f) -> str:
+def flag_str(f) -> str:
+    """A source flag as the text of its reason (``source_flag:<text>``): whole-number floats without '.0', bytes
+    decoded, stripped; None/NaN → 'none'. Shared with :mod:`preprocessing.readers.flags`."""
     if f is None:
         return "none"
     if isinstance(f, bytes):

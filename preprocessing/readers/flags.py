@@ -1,7 +1,8 @@
 """Vectorised flag → reason helpers shared by the CCHDO, GLODAP and GEOTRACES readers.
 
-Same semantics as :func:`preprocessing.readers.base.reasons_from_flags` (which loops in Python), but computed once
-per distinct flag value and broadcast, so a million-row GLODAP chunk costs milliseconds.
+Reason per value: ``missing`` where the value is NaN (or its flag says not sampled), ``source_flag:<f>`` where the
+flag is not a good one, '' otherwise; computed once per distinct flag value and broadcast, so a million-row GLODAP
+chunk costs milliseconds.
 
 One value per (row, variable): when a source carries several columns for one store variable (bottle OXYGEN and
 sensor CTDOXY, bottle and CTD salinity, bottle and pump nutrients) :func:`pick_first` keeps, per row, the first
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from preprocessing.readers.base import ReasonCodes, _flag_str
+from preprocessing.readers.base import ReasonCodes, flag_str
 from oxygen_contracts.schema import CODE_GOOD, CODE_MISSING
 
 MISSING = "missing"
@@ -31,7 +32,7 @@ def flag_codes(values, flags, good, missing_flags=(), table: ReasonCodes | None 
         miss_s = {str(m) for m in missing_flags}
         lookup = []
         for u in list(uniques) + [None]:
-            fs = _flag_str(u)
+            fs = flag_str(u)
             lookup.append(CODE_MISSING if fs in miss_s else (CODE_GOOD if fs in good_s else
                                                               table.code(f"source_flag:{fs}")))
         codes = np.where(codes < 0, len(uniques), codes)
@@ -78,7 +79,3 @@ def mark_bad_position(reasons: np.ndarray, bad: np.ndarray) -> np.ndarray:
     out = np.array(reasons, dtype=object)
     out[np.asarray(bad, bool) & (out == "")] = "bad_position"
     return out
-
-
-def count_good(reasons) -> int:
-    return int(np.sum(np.asarray(reasons, dtype=object) == ""))

@@ -17,7 +17,7 @@ import pandas as pd
 from wodpy import wod
 
 from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, empty_rows, finish_rows
-from preprocessing.readers.wod_ragged import convert_units
+from preprocessing.readers.wod_units import convert_units
 from preprocessing.units import pressure_from_depth
 
 SOURCE = "wod"

@@ -7,7 +7,8 @@ located :class:`Problem` and its values are counted as lost. Reasons, first matc
 ``source_flag:profile<f>`` (profile flag ≠ 0), ``source_flag:<f>`` (WOD flag not in ``options.wod_good_flags``),
 ``source_flag:iquod<f>`` (IQuOD flag ≠ 0), ``source_flag:depth<f>`` (depth flag ≠ 0), ``bad_position`` (no
 time/position/depth). Units from each variable's ``units``: µmol/kg as is, µmol/l and (oxygen) ml/l converted with
-the level's good T/S and pressure, anything else ``unknown_units``. cast_id = ``wod:<wod_unique_cast>``.
+the level's good T/S and pressure, anything else ``unknown_units``
+(:mod:`preprocessing.readers.wod_units`). cast_id = ``wod:<wod_unique_cast>``.
 """
 from __future__ import annotations
 
@@ -17,17 +18,16 @@ import netCDF4
 import numpy as np
 import pandas as pd
 
-from preprocessing.readers.argo import cf_times, convert_concentration, is_netcdf, read_netcdf, unit_kind
-from preprocessing.readers.base import (Problem, ReaderError, ReaderOptions, ReadResult, ReasonCodes, as_reasons,
-                                        empty_rows, finish_rows)
-from oxygen_contracts.schema import CODE_ABSENT, CODE_GOOD, CODE_MISSING, CODE_POSITION, CODE_UNITS
+from preprocessing.readers.base import (Problem, ReaderError, ReaderOptions, ReadResult, ReasonCodes, empty_rows,
+                                        finish_rows)
+from preprocessing.readers.netcdf import cf_times, is_netcdf, read_netcdf
+from preprocessing.readers.wod_units import convert_units
+from oxygen_contracts.schema import CODE_ABSENT, CODE_GOOD, CODE_MISSING, CODE_POSITION
 from preprocessing.units import pressure_from_depth, wrap_lon
 
 SOURCE = "wod"
 WOD_VARIABLES = {"Temperature": "temperature", "Salinity": "salinity", "Oxygen": "oxygen",
                  "Nitrate": "nitrate", "Phosphate": "phosphate", "Silicate": "silicate"}
-_TEMP_UNITS = {"degree_c", "degrees_c", "degc", "deg_c", "degree_celsius", "celsius", "°c", ""}
-_SAL_UNITS = {"", "1", "psu", "pss-78", "pss78", "unitless", "dimensionless", "0.001"}
 
 
 def can_read(path: str) -> bool:
@@ -177,39 +177,3 @@ def _set_flag_codes(r: np.ndarray, flags: np.ndarray, prefix: str, where: np.nda
         return
     uniq, inv = np.unique(flags[where], return_inverse=True)
     r[where] = np.asarray([table.code(f"{prefix}{u}") for u in uniq.tolist()], dtype=r.dtype)[inv]
-
-
-def convert_units(cols, per_var, pressure, lat, lon, table: ReasonCodes | None = None) -> None:
-    """Unit checks/conversions; writes value and reason columns (Categoricals) into ``cols`` (dict or DataFrame).
-    ``per_var``: var -> (values, reasons, units); reasons are integer codes of ``table``, or reason strings."""
-    n = len(pressure)
-    per_var = dict(per_var)
-    dtypes = {}
-    for v, (vals, reasons, units) in per_var.items():
-        if not (isinstance(reasons, np.ndarray) and reasons.dtype.kind == "i"):
-            cat = as_reasons(reasons)
-            per_var[v], dtypes[v] = (vals, cat.codes.astype(np.int16), units), cat.dtype
-
-    def good(v):                                  # the level's good T or S (used to convert per-litre units)
-        return np.where(per_var[v][1] == CODE_GOOD, per_var[v][0], np.nan) if v in per_var else np.full(n, np.nan)
-
-    for var, (vals, codes, units) in per_var.items():
-        u = str(units).strip().lower()
-        absent = codes == CODE_ABSENT
-        if var == "temperature" or var == "salinity":
-            ok = u in (_TEMP_UNITS if var == "temperature" else _SAL_UNITS)
-            out = vals
-        elif unit_kind(units) == "per_kg":
-            ok, out = True, vals
-        else:
-            out = convert_concentration(vals, unit_kind(units), good("temperature"), good("salinity"), pressure,
-                                        np.where(np.isfinite(lat), lat, 0.0), np.where(np.isfinite(lon), lon, 0.0),
-                                        var == "oxygen")
-            ok = out is not None
-        if not ok:
-            codes = codes.copy()
-            codes[~absent & (codes != CODE_MISSING)] = CODE_UNITS
-            out = vals
-        cols[var] = np.where(absent, np.nan, out) if out is not vals else vals   # vals is NaN where absent
-        cols[var + "_reason"] = (pd.Categorical.from_codes(codes, dtype=dtypes[var]) if var in dtypes
-                                 else table.categorical(codes))

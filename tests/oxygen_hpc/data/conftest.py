@@ -1,9 +1,9 @@
 """Partitions of a toy ocean (3 years, 4 zones) shared by the data tests."""
 import pytest
 
-from preprocessing.partition import toy
 from preprocessing.partition.config import PartitionConfig
 from preprocessing.partition.pipeline import run
+from tests.fixtures import toy
 
 
 @pytest.fixture(scope="session")

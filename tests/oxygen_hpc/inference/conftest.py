@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from infer_util import YEARS, predict, save_checkpoint
 
-from preprocessing.partition import toy
 from preprocessing.partition.config import PartitionConfig
 from preprocessing.partition.pipeline import run
+from tests.fixtures import toy
+
+from .infer_util import YEARS, predict, save_checkpoint
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,7 @@ CONTRACT = {"x", "meta", "series", "series_mask", "nutrients", "nutrients_mask",
             "edge_attr", "zone", "year", "batch", "ptr", "num_nodes", "num_graphs"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/oxygen_hpc/conftest.py
 
 
 def smooth_graph(n=200, seed=0, zone=0):

@@ -5,13 +5,7 @@ from torch_geometric.utils import scatter
 from oxygen_hpc.nn import SoftmaxEdgeWeight
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # 2 shared cores: intra-op threads only spin against the other test processes
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/oxygen_hpc/conftest.py
 
 
 def test_weights_sum_to_one_per_target_node():

@@ -4,13 +4,7 @@ import torch
 from oxygen_hpc.nn import FeatureEncoder, TemporalEncoder, ZoneAffineTable, ZoneHypernetwork, affine_param_size
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # 2 shared cores: intra-op threads only spin against the other test processes
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/oxygen_hpc/conftest.py
 
 
 def test_feature_encoder_shape_and_twice_differentiable():

@@ -4,12 +4,7 @@ import torch
 from oxygen_hpc.nn import weighted_aggregate
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/oxygen_hpc/conftest.py
 
 
 def _random_graph(seed: int, n: int, e: int, dim: int = 4):

@@ -5,13 +5,7 @@ from oxygen_hpc.nn import ZoneHypernetwork, ZoningVaryingConv, affine_param_size
 from oxygen_hpc.nn.affine import pack_affine_params
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # 2 shared cores: intra-op threads only spin against the other test processes
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/oxygen_hpc/conftest.py
 
 
 def _graph(n=7, e=18, d=3, seed=0, dtype=torch.float32):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from preprocessing.partition import toy
 from preprocessing.partition.config import PartitionConfig
 from preprocessing.partition.pipeline import run
+from tests.fixtures import toy
 
 
 @pytest.fixture(scope="session")

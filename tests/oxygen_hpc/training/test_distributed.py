@@ -3,11 +3,7 @@ from __future__ import annotations
 
 import json
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_task import fit_cli  # noqa: E402
+from .test_task import fit_cli
 
 
 def _one_wandb_run(root):

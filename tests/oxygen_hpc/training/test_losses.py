@@ -9,13 +9,7 @@ from oxygen_hpc.models import MLP, OxyGenerator
 from oxygen_hpc.training.losses import masked_mse, redfield_slope, regularised_loss
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # 2 shared cores: intra-op threads only spin against the other test processes
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")   # tests/oxygen_hpc/conftest.py
 
 
 def _batch(n=40, seed=0, dtype=torch.float64, nutrient_share=0.5):

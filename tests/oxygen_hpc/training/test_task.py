@@ -134,3 +134,20 @@ def test_learning_rate_warms_up_then_anneals_to_lr_min(train_parts, tmp_path):
     f = trainer.lr_scheduler_configs[0].scheduler.lr_lambdas[0]
     assert f.total == trainer.global_step == 2 * trainer.num_training_batches
     assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(task.hparams.lr_min)
+
+
+def test_observation_inputs_are_switched_once_by_the_data(train_parts):
+    """``use_obs_inputs`` is a datamodule setting the network reads from ``dims``; a model argument that disagrees is
+    an error, not a silent second switch."""
+    from oxygen_hpc.training.task import build_network
+
+    dm = PartitionDataModule(str(train_parts), use_obs_inputs=False)
+    assert dm.dims["use_obs_inputs"] is False
+    spec = {"class_path": "oxygen_hpc.models.OxyGenerator", "init_args": {"hidden": 8, "rank": 2, "hyper_hidden": 8}}
+    assert build_network(spec, dm.dims).use_obs_inputs is False
+    dm_on = PartitionDataModule(str(train_parts), use_obs_inputs=True)
+    assert build_network(spec, dm_on.dims).use_obs_inputs is True
+    both = {**spec, "init_args": {**spec["init_args"], "use_obs_inputs": True}}
+    with pytest.raises(ValueError, match="set it once, as data.init_args.use_obs_inputs"):
+        build_network(both, dm.dims)
+    assert build_network(both, dm_on.dims).use_obs_inputs is True     # agreeing (old checkpoints) is fine

@@ -1,4 +1,4 @@
-"""Every shipped train config parses into the classes it names (LightningCLI ``--print_config``), so a renamed
+"""Every shipped train config (composed from the pieces it ``extends``) parses into the classes it names (LightningCLI ``--print_config``), so a renamed
 argument or a typo in ``configs/train/`` fails here rather than at the start of a cluster job.
 
 One subprocess parses them all (the stack's imports once, not once per file)."""
@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+from oxygen_contracts.compose import compose
 
 REPO = Path(__file__).resolve().parents[3]
 CONFIGS = sorted((REPO / "configs" / "train").glob("*.yaml"))
@@ -40,7 +42,7 @@ def test_every_train_config_parses(tmp_path):
         res = parsed[str(path)]
         assert res["code"] == 0, f"{path.name}: {res['stderr']}"
         resolved = yaml.safe_load(res["stdout"])
-        given = yaml.safe_load(path.read_text())
+        given = compose(path)                          # the file with the pieces it `extends`
         for section in ("model", "data"):              # what the file sets is what the CLI resolved
             for key, value in ((given.get(section) or {}).get("init_args") or {}).items():
                 assert resolved[section]["init_args"][key] == value, f"{path.name}: {section}.{key}"

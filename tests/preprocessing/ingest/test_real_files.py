@@ -1,4 +1,4 @@
-"""Ingest every real file in shared/data/real; the store matches counts computed independently here."""
+"""Ingest every real file in tests/data/real; the store matches counts computed independently here."""
 from __future__ import annotations
 
 import json
@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-REAL = REPO.parent / "shared" / "data" / "real"
+from tests.fixtures import REAL_DATA
+
+REAL = REAL_DATA
 EXE = str(Path(sys.executable).with_name("oxygen-hpc"))
 
 

@@ -1,15 +1,14 @@
 """Argo GDAC profile reader on the real files (counts computed independently with netCDF4) and on small
 hand-written files."""
-from pathlib import Path
-
 import netCDF4
 import numpy as np
 import pytest
 
 from preprocessing.readers import argo
 from preprocessing.readers.base import ReaderError, ReaderOptions
+from tests.fixtures import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "argo"
+REAL = REAL_DATA / "argo"
 FLOAT = sorted((REAL / "6903247").glob("*.nc"))
 FILES = FLOAT + [REAL / "SD5904989_012.nc"]
 ARGO_VARS = {"oxygen": "DOXY", "temperature": "TEMP", "salinity": "PSAL", "nitrate": "NITRATE"}
@@ -62,7 +61,7 @@ def results():
 
 
 def test_all_real_files_are_routed():
-    assert len(FLOAT) == 122
+    assert len(FLOAT) == 14       # the float's cycles 1-12 and cycle 1's B and core files: tests/data/real/SOURCES.md
     assert all(argo.can_read(str(p)) for p in FILES)
     assert not argo.can_read(str(REAL / "erddap_labrador_sea_surface.nc"))
     assert not argo.can_read(str(REAL.parent / "wod" / "ocldb1570984477.6279_OSD.nc"))

@@ -1,6 +1,4 @@
 """ERDDAP tabledap Argo reader on the real Labrador Sea download (counts computed independently)."""
-from pathlib import Path
-
 import netCDF4
 import numpy as np
 import pandas as pd
@@ -8,8 +6,9 @@ import pytest
 
 from preprocessing.readers import argo_erddap
 from preprocessing.readers.base import ReaderError, ReaderOptions
+from tests.fixtures import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "argo"
+REAL = REAL_DATA / "argo"
 FILE = REAL / "erddap_labrador_sea_surface.nc"
 
 

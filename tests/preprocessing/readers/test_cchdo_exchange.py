@@ -1,4 +1,4 @@
-"""CCHDO WHP-Exchange reader on the real files in shared/data/real/cchdo; expectations computed with pandas."""
+"""CCHDO WHP-Exchange reader on the real files in tests/data/real/cchdo; expectations computed with pandas."""
 from __future__ import annotations
 
 import io
@@ -12,8 +12,9 @@ import pytest
 
 from preprocessing.readers import cchdo_exchange as X
 from preprocessing.readers.base import ReaderError, ReaderOptions
+from tests.fixtures import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "cchdo"
+REAL = REAL_DATA / "cchdo"
 EXCHANGE = ["p02.csv", "33RR20080204_mini_hy1.csv", "64PE20050907_hy1.csv", "a10_33RO20110926_hy1.csv",
             "btl_csv.csv"]
 GOOD = set(ReaderOptions().woce_good_flags)

@@ -1,8 +1,6 @@
 """CCHDO WOCE/COARDS netCDF reader on the real p03a bottle file; expectations computed with netCDF4."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import netCDF4
 import numpy as np
 import pandas as pd
@@ -10,8 +8,9 @@ import pytest
 
 from preprocessing.readers import cchdo_netcdf as N
 from preprocessing.readers.base import ReaderError, ReaderOptions
+from tests.fixtures import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "cchdo"
+REAL = REAL_DATA / "cchdo"
 FILE = REAL / "p03a_00199_00001_hy1.nc"
 GOOD = list(ReaderOptions().woce_good_flags)
 

@@ -9,8 +9,9 @@ import pytest
 
 from preprocessing.readers import geotraces as G
 from preprocessing.readers.base import ReaderError, ReaderOptions
+from tests.fixtures import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "geotraces"
+REAL = REAL_DATA / "geotraces"
 GOOD = [str(f) for f in ReaderOptions().geotraces_good_flags]
 
 

@@ -1,6 +1,4 @@
 """WOD native ASCII reader: real classic/IQuOD files (expected values from wodpy directly) and corrupted casts."""
-from pathlib import Path
-
 import gsw
 import numpy as np
 import pytest
@@ -8,8 +6,9 @@ from wodpy import wod
 
 from preprocessing.readers import wod_ascii
 from preprocessing.readers.base import ReaderOptions
+from tests.fixtures import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "wod"
+REAL = REAL_DATA / "wod"
 CLASSIC = REAL / "classic.dat"
 CODES = {1: "temperature", 2: "salinity", 3: "oxygen", 4: "phosphate", 6: "silicate", 8: "nitrate"}
 

@@ -1,6 +1,4 @@
 """WOD ragged-array netCDF reader: the real OSD file and a small hand-written file with every flag kind."""
-from pathlib import Path
-
 import gsw
 import netCDF4
 import numpy as np
@@ -8,8 +6,9 @@ import pytest
 
 from preprocessing.readers import wod_ragged
 from preprocessing.readers.base import ReaderError, ReaderOptions
+from tests.fixtures import REAL_DATA
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "wod"
+REAL = REAL_DATA / "wod"
 FILE = REAL / "ocldb1570984477.6279_OSD.nc"
 WOD_VARS = {"Temperature": "temperature", "Salinity": "salinity", "Oxygen": "oxygen", "Phosphate": "phosphate",
             "Silicate": "silicate"}

@@ -9,7 +9,6 @@ from preprocessing.synthetic.run import build
 
 REPO = Path(__file__).resolve().parents[3]
 TINY = REPO / "configs" / "synthetic" / "tiny.yaml"
-REAL = REPO.parent / "shared" / "data" / "real"
 
 
 def _build(root, seed):
