@@ -23,8 +23,10 @@ class InputFile:
 
     @property
     def chunk_id(self) -> str:
-        """Stable id of this input's content (+ source): names its outputs, drives re-run skipping."""
-        return hashlib.sha256(f"{self.source}:{self.sha256}".encode()).hexdigest()[:20]
+        """Stable id of this input — source, path and content: names its outputs, drives re-run skipping (the same
+        file unchanged reuses its staging; changed, it is staged again). The path is part of it: identical files in
+        two folders are two inputs with their own outputs and report entries (their staged rows name their file)."""
+        return hashlib.sha256(f"{self.source}:{self.path}:{self.sha256}".encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from preprocessing.ingest.dedup import mark_duplicates
+from preprocessing.ingest.tempfiles import temp_path
 from preprocessing.readers.base import REASON_SUFFIX, ReasonCodes
 from oxygen_contracts.schema import (CODE_ABSENT, CODE_DUPLICATE, CODE_GOOD, CODE_MISSING, REJECTED_COLUMNS,
                                   STORE_COLUMNS, VARIABLES)
@@ -41,7 +42,7 @@ def decisions_digest(levels: list) -> str:
 
 def _write(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp = temp_path(path)
     pq.write_table(table, tmp)
     os.replace(tmp, path)
 

@@ -19,6 +19,7 @@ from preprocessing.ingest.discover import discover, make_chunks
 from preprocessing.ingest.finalize import decisions_digest, finalize_chunk
 from preprocessing.ingest.report import build_report
 from preprocessing.ingest.stage import stage_chunk
+from preprocessing.ingest.tempfiles import remove_stale, temp_path
 
 
 def _run(client, fn, items, desc, *args):
@@ -54,6 +55,7 @@ def _dedup_year(job, store: str, cfg) -> dict:
 def run_ingest(cfg: IngestConfig, store: str, cluster: str | None = None, workers: int | None = None) -> dict:
     store = os.path.abspath(store)
     Path(store).mkdir(parents=True, exist_ok=True)
+    stale = remove_stale(store)                           # temporaries of a killed run (never a live process's)
     files, unmatched = discover(cfg.sources)
     chunks = make_chunks(files)
     state_p = Path(store) / "_state.json"
@@ -86,10 +88,11 @@ def run_ingest(cfg: IngestConfig, store: str, cluster: str | None = None, worker
             for p in prev["files"]:
                 (Path(store) / p).unlink(missing_ok=True)
     new_state = {"chunks": {c: results[c] for c in sorted(results)}}
-    tmp = state_p.with_suffix(".tmp")
+    tmp = temp_path(state_p)
     tmp.write_text(json.dumps(new_state, sort_keys=True))
     os.replace(tmp, state_p)
     report = build_report(recs, results, unmatched, n_rewritten=len(todo))
+    report["stale_temporaries_removed"] = stale
     (Path(store) / "ingest_report.json").write_text(json.dumps(report, indent=1, sort_keys=True))
     return report
 

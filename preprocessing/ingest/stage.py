@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from preprocessing.ingest.config import IngestConfig
 from preprocessing.ingest.discover import Chunk, InputFile
 from preprocessing.ingest.qc import apply_qc
+from preprocessing.ingest.tempfiles import temp_path
 from preprocessing.readers.base import REASON_SUFFIX, ReaderError, as_reasons, concat_rows
 from preprocessing.readers.registry import READERS, reader_module, route
 from oxygen_contracts.schema import CODE_ABSENT, CODE_GOOD, VARIABLES
@@ -39,7 +40,7 @@ def _stage_paths(store: str, chunk: str) -> tuple[Path, Path, Path]:
 
 
 def _atomic_write_json(path: Path, obj) -> None:
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp = temp_path(path)
     tmp.write_text(json.dumps(obj, indent=1, sort_keys=True))
     os.replace(tmp, path)
 
@@ -116,12 +117,20 @@ def _sorted_depths(key: np.ndarray, depth: np.ndarray, keep: np.ndarray, k: int)
 
 
 def unrecognised(source: str, path: str, cfg: IngestConfig) -> str:
-    """No reader claims the file: say what each reader of the source finds wrong with it."""
-    why = []
+    """No reader claims the file: say what each reader of the source finds wrong with it (an empty file; an
+    extension the reader does not read; else what reading it as that format reports)."""
+    if os.path.getsize(path) == 0:
+        return f"{path}: empty file (not readable as any {source} format)"
+    why, ext = [], Path(path).suffix.lower()
     for name in READERS[source]:
+        mod = reader_module(name)
+        fmt, suffixes = getattr(mod, "FORMAT", name), getattr(mod, "SUFFIXES", None)
+        if suffixes and ext not in suffixes:
+            why.append(f"{name}: not a {fmt} file (extension {ext or 'none'!r} is not one of {', '.join(suffixes)})")
+            continue
         try:
-            reader_module(name).read(path, cfg.readers)
-            why.append(f"{name}: reads but does not claim it")
+            mod.read(path, cfg.readers)
+            why.append(f"{name}: not a {fmt} file (its content is not one)")
         except ReaderError as e:
             why.append(f"{name}: {e.problem.message}")
         except Exception as e:
@@ -223,7 +232,7 @@ def stage_chunk(c: Chunk, store: str, cfg: IngestConfig) -> dict:
             rec["skipped"] = True
             return rec
     staging_dir(store).mkdir(parents=True, exist_ok=True)
-    tmp_data = data_p.with_suffix(f".tmp{os.getpid()}")
+    tmp_data = temp_path(data_p)
     writer_box, casts, files = [None], [], []
     try:
         for f in c.files:

@@ -25,6 +25,7 @@ from preprocessing.readers.netcdf import cf_times, is_netcdf, qc_strings, read_n
 from preprocessing.units import depth_from_pressure, unit_kind
 
 SOURCE = "argo"
+FORMAT = "Argo GDAC profile netCDF"
 ARGO_PARAMS = {"oxygen": "DOXY", "temperature": "TEMP", "salinity": "PSAL", "nitrate": "NITRATE"}
 _NAME = re.compile(r"^((R|D|BR|BD|SR|SD|MR|MD)\d+_\d+D?|\d+_(prof|Bprof|Sprof))\.nc$")
 

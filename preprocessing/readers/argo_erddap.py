@@ -20,6 +20,7 @@ from preprocessing.readers.netcdf import cf_times, is_netcdf, qc_strings, read_n
 from preprocessing.units import depth_from_pressure, unit_kind
 
 SOURCE = "argo"
+FORMAT = "Argo ERDDAP tabledap netCDF"
 ERDDAP_PARAMS = {"oxygen": "doxy", "temperature": "temp", "salinity": "psal", "nitrate": "nitrate"}
 
 

@@ -7,9 +7,13 @@ in parts also ``iter_read``, :class:`StreamingReader`)
     def can_read(path: str) -> bool  # cheap sniff (name / first bytes), used to route files of a folder
     def read(path: str, options: ReaderOptions) -> ReadResult
 
+and, optionally, ``FORMAT: str`` (the format's name in messages) and ``SUFFIXES: tuple[str, ...]`` (the only file
+extensions ``can_read`` accepts), with which ingest says accurately why no reader claims a file.
+
 Which reader modules serve a source, and in which order they are asked, is :mod:`preprocessing.readers.registry`.
-A reader imports only this module and the shared helper modules (``netcdf``, ``flags``, ``argo_rows``,
-``cchdo_table``, ``wod_units``, :mod:`preprocessing.units`), never another reader.
+A reader imports only this module and the shared helper modules (``netcdf`` + ``netcdf3`` (opening and the one
+completeness check), ``csvtext`` (lines and the one CSV number parser), ``archive`` (zip collections), ``flags``,
+``argo_rows``, ``cchdo_table``, ``glodap_rows``, ``wod_units``, :mod:`preprocessing.units`), never another reader.
 
 ``read`` converts to the store's units (µmol/kg, °C ITS-90, PSS-78, m, dbar, UTC, lon in [-180, 180)) and
 applies the *source's own* flags. It never drops a value silently: every value it finds for a variable in

@@ -11,9 +11,15 @@ PSS-78, dbar, m — no conversion.
 
 The file is streamed with ``pyarrow.csv.open_csv`` reading only the needed columns, in blocks of about
 ``chunk_rows`` rows, so memory stays bounded for multi-GB files: :func:`iter_read` yields one
-:class:`ReadResult` per block; :func:`read` concatenates them (for files that fit in memory). A line with the
-wrong number of fields is skipped as a Problem "line N"; a block with a non-number in a used column is re-read
-as text and only its bad lines are dropped (Problem "line N", counted in ``lost_values``).
+:class:`ReadResult` per block; :func:`read` concatenates them (for files that fit in memory). Damaged text follows
+:mod:`preprocessing.readers.csvtext`: a line with the wrong number of fields is skipped as a Problem "line N"; a
+block with a field that does not convert (not a number, not valid UTF-8, or a non-finite number such as "inf" or
+"1e400") is re-read as text and only its bad lines are dropped (Problem "line N", counted in ``lost_values``); a
+repeated header line is dropped with a Problem and not counted. Bytes in columns this reader does not use are not
+examined. "", "NaN", "nan", "NA" are missing values like -9999.
+
+A flagged variable (:data:`FLAGGED`) whose f-flag column is absent cannot be told good from calculated or bad: its
+values are rejected as ``source_flag:none`` and the file gets a Problem (a data manager accepts no unvetted value).
 """
 from __future__ import annotations
 
@@ -21,36 +27,34 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from preprocessing import units as U
-from preprocessing.readers.base import (Problem, ReaderError, ReaderOptions, ReadResult, ReasonCodes, concat_rows,
-                                        empty_rows, finish_rows)
-from preprocessing.readers.flags import flag_codes
-from oxygen_contracts.schema import CODE_GOOD, CODE_MISSING, CODE_POSITION
+from preprocessing.readers.base import Problem, ReaderError, ReaderOptions, ReadResult, concat_rows, empty_rows
+from preprocessing.readers.csvtext import (decode_binary, names_line, number_problems, parse_numbers, repeated_header,
+                                           split_lines, utf8_problem)
+from preprocessing.readers.glodap_rows import FLAGGED, TIME_COLS, VARS, block_rows
 
 SOURCE = "glodap"
-VARS = {"oxygen": "G2oxygen", "temperature": "G2temperature", "salinity": "G2salinity",
-        "nitrate": "G2nitrate", "phosphate": "G2phosphate", "silicate": "G2silicate"}
-TIME_COLS = ("G2year", "G2month", "G2day", "G2hour", "G2minute")
+FORMAT = "GLODAPv2 merged-product CSV"
+SUFFIXES = (".csv", ".txt")
 REQUIRED = ("G2station", "G2year", "G2month", "G2day", "G2latitude", "G2longitude")
-MISSING_BELOW = -9990.0
-GLODAP_MISSING_FLAGS = (9,)
 
 
 def _header(path: str) -> list[str]:
     try:
         with open(path, "rb") as fh:
-            first = fh.readline(1 << 20).decode("utf-8", "replace")
+            lines, not_utf8 = split_lines(fh.readline(1 << 20))
     except OSError as e:
         raise ReaderError(path, f"cannot open ({e.strerror})") from None
-    return [c.strip().strip('"').strip() for c in first.strip().split(",")]
+    if not lines:
+        raise ReaderError(path, "empty file")
+    return [c.strip().strip('"').strip() for c in names_line(path, lines, not_utf8, 0).strip().split(",")]
 
 
 def can_read(path: str) -> bool:
-    if Path(path).suffix.lower() not in (".csv", ".txt"):
+    if Path(path).suffix.lower() not in SUFFIXES:
         return False
     try:
         names = _header(path)
@@ -74,93 +78,6 @@ def _columns(path: str, names: list[str]) -> list[str]:
     return [c for c in want if c in names]
 
 
-def _num(table: pa.Table, col: str, n: int) -> np.ndarray:
-    if col not in table.column_names:
-        return np.full(n, np.nan)
-    v = table.column(col).to_numpy(zero_copy_only=False).astype(float, copy=True)
-    v[v <= MISSING_BELOW] = np.nan
-    return v
-
-
-def _times(t: pa.Table, n: int) -> np.ndarray:
-    y, mo, d, h, mi = (_num(t, c, n) for c in TIME_COLS)
-    ok = np.isfinite(y) & (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= 31)
-    h = np.where(np.isfinite(h) & (h >= 0) & (h < 24), h, 0)
-    mi = np.where(np.isfinite(mi) & (mi >= 0) & (mi < 60), mi, 0)
-    months = np.where(ok, (y - 1970) * 12 + mo - 1, 0).astype("int64").astype("datetime64[M]")
-    minutes = np.where(ok, (d - 1) * 1440 + h * 60 + mi, 0).astype("int64")
-    out = months.astype("datetime64[m]") + minutes.astype("timedelta64[m]")
-    # a day beyond the month's end (e.g. 31 April) would roll over silently: treat as unusable
-    ok &= (out.astype("datetime64[M]") == months)
-    out = out.astype("datetime64[ns]")
-    out[~ok] = np.datetime64("NaT")
-    return out
-
-
-def _cast_ids(t: pa.Table, n: int) -> pd.Categorical | np.ndarray:
-    """One id per row as a Categorical (one category per distinct cast: rows of a cast are consecutive)."""
-    st, ca = _num(t, "G2station", n), _num(t, "G2cast", n)
-    if n == 0:
-        return np.asarray([], dtype=object)
-    if "G2expocode" in t.column_names:           # compare integer codes of the expocodes, not the strings
-        key, uniq = pd.factorize(t.column("G2expocode").to_pandas())
-        names = np.asarray([str(u).strip() for u in uniq] + ["None"], dtype=object)   # null → "None"
-    else:
-        key = _num(t, "G2cruise", n)
-    change = np.ones(n, bool)
-    change[1:] = (key[1:] != key[:-1]) | ~np.isclose(st[1:], st[:-1], equal_nan=True) | \
-        ~np.isclose(ca[1:], ca[:-1], equal_nan=True)
-    starts = np.flatnonzero(change)
-    cruise = (names[np.where(key[starts] < 0, len(names) - 1, key[starts])] if "G2expocode" in t.column_names
-              else _fmt_numbers(key[starts]))
-    labels = np.asarray([f"glodap:{a}:{b}:{c}" for a, b, c in
-                         zip(cruise, _fmt_numbers(st[starts]), _fmt_numbers(ca[starts]))], dtype=object)
-    codes, uniq = pd.factorize(labels)
-    return pd.Categorical.from_codes(codes[np.cumsum(change) - 1], dtype=pd.CategoricalDtype(uniq))
-
-
-def _fmt(x) -> str:
-    if isinstance(x, (float, np.floating)):
-        return "NA" if not np.isfinite(x) else (str(int(x)) if float(x).is_integer() else str(x))
-    return str(x).strip()
-
-
-def _fmt_numbers(a: np.ndarray) -> list[str]:
-    """:func:`_fmt` of each float, vectorised for the whole numbers (station and cast numbers)."""
-    whole = np.isfinite(a) & (np.abs(a) < 2.0 ** 53)
-    whole &= a == np.trunc(np.where(whole, a, 0.0))
-    out = np.asarray(a.astype(np.int64, copy=False) if whole.all() else np.where(whole, a, 0).astype(np.int64),
-                     dtype=np.int64).astype(str).astype(object)
-    for i in np.flatnonzero(~whole).tolist():
-        out[i] = _fmt(float(a[i]))
-    return out.tolist()
-
-
-def _rows(t: pa.Table, options: ReaderOptions) -> pd.DataFrame:
-    n = t.num_rows
-    lat, lon = _num(t, "G2latitude", n), _num(t, "G2longitude", n)
-    p, z = _num(t, "G2pressure", n), _num(t, "G2depth", n)
-    lat0 = np.where(np.isfinite(lat), lat, 0.0)
-    if np.isnan(z).any() and np.isfinite(p).any():
-        z = np.where(np.isnan(z), U.depth_from_pressure(p, lat0), z)
-    if np.isnan(p).any() and np.isfinite(z).any():
-        p = np.where(np.isnan(p), U.pressure_from_depth(z, lat0), p)
-    time = _times(t, n)
-    bad = ~(np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & np.isfinite(z)) | np.isnat(time)
-    out = {"cast_id": _cast_ids(t, n), "time": time, "lat": lat, "lon": lon, "depth": z, "pressure": p}
-    table = ReasonCodes()
-    for var, col in VARS.items():
-        if col not in t.column_names:
-            continue
-        v = _num(t, col, n)
-        f = _num(t, col + "f", n) if col + "f" in t.column_names else None
-        r = flag_codes(v, f, options.glodap_good_flags, GLODAP_MISSING_FLAGS, table)
-        v[r == CODE_MISSING] = np.nan
-        r[bad & (r == CODE_GOOD)] = CODE_POSITION
-        out[var], out[var + "_reason"] = v, table.categorical(r)
-    return finish_rows(out)
-
-
 def _block_size(path: str, chunk_rows: int) -> int:
     with open(path, "rb") as fh:
         sample = fh.read(1 << 16)
@@ -179,6 +96,10 @@ def iter_read(path: str, options: ReaderOptions | None = None, chunk_rows: int =
     skipped: list[int] = []
     pending = [0]  # malformed lines not yet accounted in a yielded result
     present = [v for v, c in VARS.items() if c in cols]
+    for v in present:
+        if v in FLAGGED and VARS[v] + "f" not in cols:
+            problems.append(Problem(path, "", f"no {VARS[v]}f flag column: {v} values cannot be told good (2) from "
+                                              "calculated (0) or bad; all rejected as source_flag:none"))
 
     def on_invalid(row):  # wrong number of fields
         where = f"line {row.number}" if row.number is not None else f"row text {row.text[:40]!r}"
@@ -191,7 +112,7 @@ def iter_read(path: str, options: ReaderOptions | None = None, chunk_rows: int =
                                                  f"found {row.actual_columns}"))
         return "skip"
 
-    text_types = {c: pa.string() for c in cols}
+    text_types = {c: pa.binary() for c in cols}        # decoded and checked line by line in _coerce_text
     num_types = {c: (pa.string() if c == "G2expocode" else pa.float64()) for c in cols}
     done, mode = 0, "numeric"
     while True:
@@ -214,15 +135,17 @@ def iter_read(path: str, options: ReaderOptions | None = None, chunk_rows: int =
                 n_in = t.num_rows
                 if mode == "text":
                     t, lost = _coerce_text(t, path, problems, cols, done, sorted(skipped))
+                elif _not_finite(t):
+                    raise _Reread()          # "inf", "1e400": not numbers; the text path says where
                 done += n_in
                 if pending[0]:
                     lost = {v: lost.get(v, 0) + pending[0] for v in present}
                     pending[0] = 0
-                res = ReadResult(_rows(t, options) if t.num_rows else empty_rows(), list(problems), lost)
+                res = ReadResult(block_rows(t, options) if t.num_rows else empty_rows(), list(problems), lost)
                 problems.clear()
                 yield res
             return
-        except pa.ArrowInvalid as e:
+        except (pa.ArrowInvalid, _Reread) as e:
             if mode == "text":
                 raise ReaderError(path, f"unreadable CSV ({e})") from None
             mode = "text"  # re-read from the first row not yet yielded, as text
@@ -237,22 +160,47 @@ def _line_of(data_row: int, skipped: list[int]) -> int:
     return line
 
 
+class _Reread(Exception):
+    """A numeric block holds a value that is not a finite number: re-read it as text."""
+
+
+def _not_finite(t: pa.Table) -> bool:
+    """Whether a numeric column holds a non-finite number (null = missing is fine)."""
+    for c in t.column_names:
+        col = t.column(c)
+        if pa.types.is_floating(col.type) and pc.any(pc.and_(pc.is_valid(col), pc.invert(pc.is_finite(col)))).as_py():
+            return True
+    return False
+
+
 def _coerce_text(t: pa.Table, path: str, problems: list[Problem], cols: list[str], first_row: int,
                  skipped: list[int]):
-    """Text block → numeric block; rows with a non-number in a used numeric column are dropped as Problems."""
-    df = t.to_pandas()
-    bad = np.zeros(len(df), bool)
+    """Text block (binary columns) → numeric block. A row with a field that is not valid UTF-8 or not a number in a
+    used numeric column (:mod:`preprocessing.readers.csvtext`) is dropped as a Problem and counted as lost; a
+    repeated header row is dropped as a Problem and not counted."""
+    n = t.num_rows
+    text, not_utf8 = {}, np.zeros(n, bool)
     for c in cols:
-        if c == "G2expocode":
-            continue
-        s = df[c]
-        num = pd.to_numeric(s, errors="coerce")
-        bad |= (s.notna() & (s.str.strip() != "") & num.isna()).to_numpy()
-        df[c] = num.astype(float)
-    for k in np.flatnonzero(bad):
-        problems.append(Problem(path, f"line {_line_of(first_row + k, skipped)}", "non-number in a used column"))
-    lost = {v: int(bad.sum()) for v, c in VARS.items() if c in cols} if bad.any() else {}
-    return pa.Table.from_pandas(df[~bad].reset_index(drop=True), preserve_index=False), lost
+        text[c], bad = decode_binary(t.column(c))
+        not_utf8 |= bad
+    header = np.logical_and.reduce([text[c] == c for c in cols]) & ~not_utf8
+    checked, values = [], {}
+    for c in cols:
+        if c != "G2expocode":
+            values[c], bad = parse_numbers(text[c])
+            checked.append((c, bad & ~not_utf8 & ~header, text[c]))
+    flagged = np.flatnonzero(not_utf8 | header | np.logical_or.reduce([b for _, b, _ in checked]))
+    line = {int(k): _line_of(first_row + int(k), skipped) for k in flagged}
+    problems += [utf8_problem(path, line[k]) if not_utf8[k] else repeated_header(path, line[k])
+                 for k in flagged.tolist() if not_utf8[k] or header[k]]
+    problems += number_problems(path, checked, line)
+    problems.sort(key=lambda q: int(q.where.split()[-1]) if q.where.startswith("line ") else 0)
+    lost_rows = not_utf8 | np.logical_or.reduce([b for _, b, _ in checked])
+    keep = ~(lost_rows | header)
+    out = {c: (pa.array(text[c][keep], pa.string()) if c == "G2expocode" else values[c][keep]) for c in cols}
+    n_lost = int(lost_rows.sum())
+    lost = {v: n_lost for v, c in VARS.items() if c in cols} if n_lost else {}
+    return pa.table(out), lost
 
 
 def read(path: str, options: ReaderOptions | None = None) -> ReadResult:

@@ -1,9 +1,10 @@
-"""netCDF helpers shared by the netCDF readers (Argo GDAC and ERDDAP, WOD ragged arrays): sniffing, opening with
-every failure turned into a :class:`~preprocessing.readers.base.ReaderError` naming the file, the truncation check,
-CF time decoding and char-flag decoding. Not a reader: it has no ``SOURCE``."""
+"""netCDF helpers shared by the netCDF readers (Argo GDAC and ERDDAP, WOD ragged arrays, CCHDO bottle netCDF):
+sniffing, opening with every failure turned into a :class:`~preprocessing.readers.base.ReaderError` naming the file,
+the one completeness check (the netCDF-3 header layout is :mod:`preprocessing.readers.netcdf3`), CF time decoding
+and char-flag decoding. Not a reader: it has no ``SOURCE``."""
 from __future__ import annotations
 
-import os
+import io
 import re
 
 import netCDF4
@@ -11,42 +12,60 @@ import numpy as np
 import pandas as pd
 
 from preprocessing.readers.base import ReaderError
+from preprocessing.readers.netcdf3 import HeaderError, netcdf3_size
 
-_NC_MAGIC = (b"CDF\x01", b"CDF\x02", b"\x89HDF")
+NC_MAGIC = (b"CDF\x01", b"CDF\x02", b"CDF\x05", b"\x89HDF")
 
 
 def is_netcdf(path: str) -> bool:
+    """A netCDF magic number and, for netCDF-3, a header that parses (:mod:`preprocessing.readers.netcdf3`): the
+    netCDF-C library can spend minutes on a damaged header, so sniffing never hands it one."""
     try:
         with open(path, "rb") as f:
-            return f.read(4) in _NC_MAGIC
-    except OSError:
+            magic = f.read(4)
+            if magic not in NC_MAGIC:
+                return False
+            if magic.startswith(b"CDF"):
+                netcdf3_size(f)
+            return True
+    except (OSError, HeaderError):
         return False
 
 
-def check_complete(ds, path: str) -> None:
-    """netCDF-3 files cut short open without error and read as zeros: the file must hold at least the bytes its
-    variables need (header excluded), else :class:`ReaderError`."""
-    if not ds.data_model.startswith("NETCDF3"):
-        return
-    need = 0
-    for v in ds.variables.values():
-        n = int(np.prod(v.shape)) if v.shape else 1
-        need += (n * np.dtype(v.dtype).itemsize + 3) // 4 * 4 if v.dtype != str else 0
-    size = os.path.getsize(path)
-    if size < need:
-        raise ReaderError(path, f"file truncated: {size} bytes, its variables need at least {need}")
-
-
-def read_netcdf(path: str, body, what: str, auto_mask: bool = False):
-    """Open ``path``, check it is not truncated, return ``body(ds)``; every failure becomes a :class:`ReaderError`
-    naming the file (``what`` says which kind of file was expected). Shared by the netCDF readers."""
+def check_complete(path: str, data: bytes | None = None) -> None:
+    """The one completeness check of every netCDF reader: a netCDF-3 file must hold every byte its header
+    describes (header, fixed-size variables, every record: :func:`preprocessing.readers.netcdf3.netcdf3_size`),
+    else :class:`ReaderError` naming ``path``. A netCDF-3 file cut short opens without error and reads zeros, so
+    the check runs before opening. netCDF-4 (HDF5) files are left to the HDF5 library, which refuses a file shorter
+    than the end-of-file address in its superblock. ``data``: the file's bytes when it is not on disk (a zip
+    member; ``path`` then names it)."""
     try:
-        ds = netCDF4.Dataset(path)
+        fh = io.BytesIO(data) if data is not None else open(path, "rb")
+    except OSError as e:
+        raise ReaderError(path, f"cannot open ({e.strerror})") from None
+    with fh:
+        if fh.read(3) != b"CDF":
+            return
+        try:
+            need = netcdf3_size(fh)
+        except HeaderError as e:
+            raise ReaderError(path, f"file truncated or damaged: netCDF-3 header unreadable ({e})") from None
+        size = fh.seek(0, 2)
+    if size < need:
+        raise ReaderError(path, f"file truncated: {size} bytes, its netCDF-3 header describes {need}")
+
+
+def read_netcdf(path: str, body, what: str, auto_mask: bool = False, data: bytes | None = None):
+    """Check ``path`` is complete (:func:`check_complete`), open it, return ``body(ds)``; every failure becomes a
+    :class:`ReaderError` naming the file (``what`` says which kind of file was expected). Shared by the netCDF
+    readers. ``data``: the file's bytes when it is not on disk (a zip member named by ``path``)."""
+    check_complete(path, data)
+    try:
+        ds = netCDF4.Dataset(path, memory=data) if data is not None else netCDF4.Dataset(path)
     except Exception as e:
         raise ReaderError(path, f"not a readable netCDF file ({e})") from None
     try:
         ds.set_auto_mask(auto_mask)
-        check_complete(ds, path)
         return body(ds)
     except ReaderError:
         raise

@@ -6,7 +6,9 @@ the level pressure when present). The native ASCII carries no unit strings; the 
 Reasons as in :mod:`preprocessing.readers.wod_ragged` (WOD level flags, profile flags ``profile<f>``, depth flags
 ``depth<f>``). A malformed cast is a :class:`Problem` naming the cast index and line; its values (known from its
 header when that parses) are counted in ``lost_values`` and reading resumes at the next cast (from the header's
-byte count, else by scanning forward line by line). cast_id = ``wod:<WOD unique cast number>``.
+byte count, else by scanning forward line by line) — the first cast as any other: a file whose first cast is
+malformed is still claimed (:func:`can_read` looks for a cast header further on). cast_id = ``wod:<WOD unique cast
+number>``.
 """
 from __future__ import annotations
 
@@ -21,23 +23,33 @@ from preprocessing.readers.wod_units import convert_units
 from preprocessing.units import pressure_from_depth
 
 SOURCE = "wod"
+FORMAT = "WOD native ASCII"
 CODES = {1: "temperature", 2: "salinity", 3: "oxygen", 4: "phosphate", 6: "silicate", 8: "nitrate"}
 PRESSURE_CODE = 25
+_SNIFF_LINES = 5000         # how far can_read looks past a malformed first cast for a cast header
 ASCII_UNITS = {"temperature": "degree_C", "salinity": "", "oxygen": "ml/l", "phosphate": "umol/l",
                "silicate": "umol/l", "nitrate": "umol/l"}
 
 
 def can_read(path: str) -> bool:
+    """Fixed-width 80-character lines and a plausible cast header at the first line or, when the first cast is
+    malformed, at a later line start (as :func:`read` recovers past a malformed cast anywhere in the file)."""
     try:
         with open(path, "r", encoding="latin-1") as f:
             first = f.readline()
-            if len(first.rstrip("\r\n")) != 80 or not first[1:2].isdigit():
+            if len(first.rstrip("\r\n")) != 80:
                 return False
-            f.seek(0)
-            p = wod.WodProfile(f, load_profile_data=False)
-            return _plausible(p)
+            for k in range(_SNIFF_LINES):
+                pos = k * len(first)
+                f.seek(pos)
+                line = f.readline()
+                if not line or len(line.rstrip("\r\n")) != 80:
+                    return False
+                if line[1:2].isdigit() and _header_only(f, pos) is not None:
+                    return True
     except Exception:
         return False
+    return False
 
 
 def _plausible(p) -> bool:
@@ -56,6 +68,8 @@ def read(path: str, options: ReaderOptions = ReaderOptions()) -> ReadResult:
         raise ReaderError(path, f"cannot open ({e})") from None
     with f:
         first = f.readline()
+        if len(first.rstrip("\r\n")) != 80:
+            raise ReaderError(path, "not WOD native ASCII (its lines are not 80 characters)", "line 1")
         line_len = 82 if first.endswith("\r\n") else 81
         frames, problems, lost = [], [], {}
         pos, index = 0, 0

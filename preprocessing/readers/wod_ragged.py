@@ -3,11 +3,12 @@
 
 One row per (cast, depth level). A variable's values of a cast are aligned with the cast's z levels (its row size
 equals ``z_row_size``); row size 0 = the cast does not carry the variable (``absent``); any other row size is a
-located :class:`Problem` and its values are counted as lost. Reasons, first match wins: ``missing`` (fill),
-``source_flag:profile<f>`` (profile flag ≠ 0), ``source_flag:<f>`` (WOD flag not in ``options.wod_good_flags``),
-``source_flag:iquod<f>`` (IQuOD flag ≠ 0), ``source_flag:depth<f>`` (depth flag ≠ 0), ``bad_position`` (no
-time/position/depth). Units from each variable's ``units``: µmol/kg as is, µmol/l and (oxygen) ml/l converted with
-the level's good T/S and pressure, anything else ``unknown_units``
+located :class:`Problem` and its values are counted as lost; so are the values of a variable without its
+``<Var>_row_size`` (and the values a ``<Var>_row_size`` counts when its variable is missing). Reasons, first
+match wins: ``missing`` (fill), ``source_flag:profile<f>`` (profile flag ≠ 0), ``source_flag:<f>`` (WOD flag not
+in ``options.wod_good_flags``), ``source_flag:iquod<f>`` (IQuOD flag ≠ 0), ``source_flag:depth<f>`` (depth flag
+≠ 0), ``bad_position`` (no time/position/depth). Units from each variable's ``units``: µmol/kg as is, µmol/l and
+(oxygen) ml/l converted with the level's good T/S and pressure, anything else ``unknown_units``
 (:mod:`preprocessing.readers.wod_units`). cast_id = ``wod:<wod_unique_cast>``.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from oxygen_contracts.schema import CODE_ABSENT, CODE_GOOD, CODE_MISSING, CODE_P
 from preprocessing.units import pressure_from_depth, wrap_lon
 
 SOURCE = "wod"
+FORMAT = "WOD ragged-array netCDF"
 WOD_VARIABLES = {"Temperature": "temperature", "Salinity": "salinity", "Oxygen": "oxygen",
                  "Nitrate": "nitrate", "Phosphate": "phosphate", "Silicate": "silicate"}
 
@@ -90,7 +92,7 @@ def _read(ds, path, options) -> ReadResult:
     problems, lost, per_var = [], {}, {}
     table = ReasonCodes()
     for wname, var in WOD_VARIABLES.items():
-        if wname not in ds.variables or wname + "_row_size" not in ds.variables:
+        if not _aligned(ds, wname, var, name, problems, lost):
             continue
         vn = np.ma.filled(ds.variables[wname + "_row_size"][:], 0).astype(np.int64)
         raw = _arr(ds, wname)
@@ -133,6 +135,26 @@ def _read(ds, path, options) -> ReadResult:
     cols["lon"] = wrap_lon(lon)[cast_of_row]                    # per cast, not per row
     rows = finish_rows(cols, lon_wrapped=True) if n_rows else empty_rows()
     return ReadResult(rows=rows, problems=problems, lost_values=lost)
+
+
+def _aligned(ds, wname: str, var: str, name: str, problems: list, lost: dict) -> bool:
+    """Whether ``wname`` has both its values and its row sizes. One without the other cannot be given to casts:
+    its values (the values, or what the row sizes count) are lost, with a Problem; neither = not carried."""
+    has_values, has_sizes = wname in ds.variables, wname + "_row_size" in ds.variables
+    if has_values and has_sizes:
+        return True
+    if has_values:
+        k = int(ds.variables[wname].size)
+        msg = f"no {wname}_row_size: its {k} values cannot be given to casts; not used"
+    elif has_sizes:
+        k = int(np.ma.filled(ds.variables[wname + "_row_size"][:], 0).astype(np.int64).sum())
+        msg = f"{wname}_row_size counts {k} values but there is no {wname} variable"
+    else:
+        return False
+    if k:
+        problems.append(Problem(name, wname, msg))
+        lost[var] = lost.get(var, 0) + k
+    return False
 
 
 def _values(raw, vi, ri, wflag, iflag, pflag, zflag, bad, options, table: ReasonCodes):

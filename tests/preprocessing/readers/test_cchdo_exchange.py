@@ -132,8 +132,8 @@ def test_zip_collection_reads_every_member(tmp_path):
     n = sum(len(frame(REAL / f)) for f in ("64PE20050907_hy1.csv", "a10_33RO20110926_hy1.csv"))
     assert len(res.rows) == n
     assert {c.split(":")[1] for c in res.rows.cast_id} == {"64PE20050907", "33RO20110926"}
-    # the invalid TIME (0081) of the 64PE file is reported under "zip:member"
-    assert any(p.file == "collection_hy1.zip:64PE20050907_hy1.csv" for p in res.problems)
+    # the invalid TIME (0081) of the 64PE file is reported under "zip!member"
+    assert any(p.file == f"{zpath}!64PE20050907_hy1.csv" for p in res.problems)
 
 
 CTD_TEXT = """CTD,20240101TEST
@@ -175,3 +175,50 @@ def test_can_read_rejects_other_formats(tmp_path):
     assert not X.can_read(str(REAL.parent / "geotraces" / "GIPY04.csv"))
     shutil.copy(REAL / "p02.csv", tmp_path / "renamed.txt")
     assert X.can_read(str(tmp_path / "renamed.txt"))
+
+
+def _p02_lines():
+    lines = (REAL / "p02.csv").read_bytes().split(b"\n")
+    first = next(i for i, ln in enumerate(lines) if ln.startswith(b"318M20130321"))
+    return lines, first
+
+
+def test_a_bad_byte_costs_its_line(tmp_path):
+    lines, first = _p02_lines()
+    lines[first + 5] = lines[first + 5].replace(b"318M20130321", b"318M2013\xff321", 1)   # in the EXPOCODE
+    lines[3] = lines[3] + b" \xb0C"                                   # a latin-1 byte in a comment: not data
+    path = tmp_path / "p02_byte.csv"
+    path.write_bytes(b"\n".join(lines))
+    res = X.read(str(path))
+    assert [p.where for p in res.problems] == [f"line {first + 6}"] and "UTF-8" in res.problems[0].message
+    assert len(res.rows) == 5343 - 1 and res.lost_values["oxygen"] == 1
+    assert res.rows.cast_id.str.startswith("cchdo:318M20130321:").all()
+
+
+def test_absurd_numbers_are_unreadable_not_missing(tmp_path):
+    lines, first = _p02_lines()
+    names = lines[first - 2].decode().split(",")
+    col = [n.strip() for n in names].index("OXYGEN")
+    for k, text in ((first + 3, b"1e400"), (first + 4, b"inf"), (first + 7, b"#REF!")):
+        fields = lines[k].split(b",")
+        fields[col] = text
+        lines[k] = b",".join(fields)
+    path = tmp_path / "p02_numbers.csv"
+    path.write_bytes(b"\n".join(lines))
+    res = X.read(str(path))
+    assert [p.where for p in res.problems] == [f"line {first + 4}", f"line {first + 5}", f"line {first + 8}"]
+    assert all("OXYGEN" in p.message and "not a number" in p.message for p in res.problems)
+    assert len(res.rows) == 5343 - 3 and res.lost_values["oxygen"] == 3
+
+
+def test_repeated_header_inside_the_data_is_skipped_and_not_counted(tmp_path):
+    lines, first = _p02_lines()
+    names, units = lines[first - 2], lines[first - 1]
+    lines[first + 100:first + 100] = [names, units]                   # lines first+101, first+102
+    path = tmp_path / "p02_twice.csv"
+    path.write_bytes(b"\n".join(lines))
+    res = X.read(str(path))
+    assert [p.where for p in res.problems] == [f"line {first + 101}", f"line {first + 102}"]
+    assert all("repeated" in p.message for p in res.problems)
+    assert res.lost_values == {}
+    pd.testing.assert_frame_equal(res.rows, X.read(str(REAL / "p02.csv")).rows)

@@ -1,6 +1,8 @@
 """CCHDO WOCE/COARDS netCDF reader on the real p03a bottle file; expectations computed with netCDF4."""
 from __future__ import annotations
 
+import zipfile
+
 import netCDF4
 import numpy as np
 import pandas as pd
@@ -61,3 +63,51 @@ def test_can_read_is_false_for_other_netcdf():
     argo = REAL.parent / "argo" / "SD5904989_012.nc"
     assert not N.can_read(str(argo))
     assert not N.can_read(str(REAL / "p02.csv"))
+
+
+def _station_copy(path, station: str):
+    """A copy of the real bottle file as another station (same bytes but the station number)."""
+    path.write_bytes(FILE.read_bytes())
+    with netCDF4.Dataset(path, "r+") as ds:
+        ds["station"][:6] = np.array([bytes([c]) for c in station.rjust(6).encode()], dtype="S1")
+    return path
+
+
+def test_zip_of_hy1_netcdf_members_reads_every_member(tmp_path):
+    """CCHDO publishes a cruise's bottle netCDF as one zip of per-station ``*_hy1.nc`` files."""
+    other = _station_copy(tmp_path / "p03a_00200_00001_hy1.nc", "200")
+    zpath = tmp_path / "31TTTPS24_2_nc_hyd.zip"
+    with zipfile.ZipFile(zpath, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.write(FILE, arcname="31TTTPS24_2_nc_hyd/" + FILE.name)
+        zf.write(other, arcname="31TTTPS24_2_nc_hyd/" + other.name)
+    assert N.can_read(str(zpath))
+    from preprocessing.readers import registry
+    assert registry.route("cchdo", str(zpath)) is N
+    res = N.read(str(zpath))
+    one = N.read(str(FILE)).rows
+    assert len(res.rows) == 2 * len(one) and res.problems == [] and res.lost_values == {}
+    assert sorted(res.rows.cast_id.unique()) == ["cchdo:31TTTPS24_2:199:1", "cchdo:31TTTPS24_2:200:1"]
+    assert (res.rows.oxygen_reason == "").sum() == 2 * (one.oxygen_reason == "").sum()
+
+
+def test_zip_with_a_damaged_member_names_archive_and_member_and_reads_the_rest(tmp_path):
+    data = FILE.read_bytes()
+    zpath = tmp_path / "cruise_nc_hyd.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("a_hy1.nc", data)
+        zf.writestr("b_hy1.nc", data[: len(data) // 2])          # cut short
+        zf.writestr("README.txt", "not a netCDF file\n")
+    res = N.read(str(zpath))
+    assert len(res.rows) == 36
+    where = {p.file for p in res.problems}
+    assert where == {f"{zpath}!b_hy1.nc", f"{zpath}!README.txt"}
+    assert any("truncated" in p.message for p in res.problems)
+
+
+def test_zip_without_a_readable_member_is_a_reader_error(tmp_path):
+    zpath = tmp_path / "empty_nc_hyd.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("a_hy1.nc", FILE.read_bytes()[:3000])
+    with pytest.raises(ReaderError) as e:
+        N.read(str(zpath))
+    assert str(zpath) in str(e.value) and "a_hy1.nc" in str(e.value)

@@ -105,3 +105,82 @@ def test_malformed_line_is_a_problem(tmp_path):
     res = G.read(str(path))
     assert [p.where for p in res.problems] == ["line 6"]
     assert len(res.rows) == len(lines) - 2 and res.lost_values["oxygen"] == 1
+
+
+GN01 = REAL / "GN01bottpump.csv"
+
+
+def _gn01_lines():
+    return GN01.read_bytes().split(b"\n")
+
+
+def _set_field(line: bytes, name: str, value: bytes) -> bytes:
+    header = GN01.read_text().split("\n", 1)[0].split(",")
+    fields = line.split(b",")
+    fields[header.index(name)] = value
+    return b",".join(fields)
+
+
+def test_non_numbers_cost_their_line_with_a_problem_naming_line_and_column(tmp_path):
+    lines = _gn01_lines()
+    bad = {6: b"abc", 8: b"#REF!", 10: b"inf", 12: b"1e400"}       # 1-based line numbers
+    for ln, text in bad.items():
+        lines[ln - 1] = _set_field(lines[ln - 1], "CTDOXY_D_CONC_SENSOR_umol_kg_", text)
+    lines[13] = _set_field(lines[13], "Latitude_degrees_north_", b"-inf")
+    path = tmp_path / "gn01_numbers.csv"
+    path.write_bytes(b"\n".join(lines))
+    res = G.read(str(path))
+    ref = G.read(str(GN01))
+    assert [p.where for p in res.problems] == ["line 6", "line 8", "line 10", "line 12", "line 14"]
+    assert all(str(path) == p.file and "not a number" in p.message for p in res.problems)
+    assert "CTDOXY_D_CONC_SENSOR_umol_kg_" in res.problems[0].message and "'abc'" in res.problems[0].message
+    assert "Latitude" in res.problems[-1].message
+    assert len(res.rows) == len(ref.rows) - 5
+    assert res.lost_values["oxygen"] == 5 and res.lost_values["temperature"] == 5
+
+
+def test_a_bad_byte_costs_its_line(tmp_path):
+    lines = _gn01_lines()
+    lines[6] = lines[6].replace(b"GN01,", b"GN\xff1,", 1)                   # line 7: in the cruise name
+    lines[8] = _set_field(lines[8], "CTDTMP_T_VALUE_SENSOR_degC_", b"9.6\xfe3")   # line 9: in a number
+    path = tmp_path / "gn01_bytes.csv"
+    path.write_bytes(b"\n".join(lines))
+    res = G.read(str(path))
+    assert [p.where for p in res.problems] == ["line 7", "line 9"]
+    assert all("UTF-8" in p.message for p in res.problems)
+    assert len(res.rows) == len(G.read(str(GN01)).rows) - 2 and res.lost_values["oxygen"] == 2
+    assert res.rows.cast_id.str.startswith("geotraces:GN01:").all()
+
+
+def test_repeated_header_line_is_skipped_and_not_counted(tmp_path):
+    lines = _gn01_lines()
+    lines.insert(20, lines[0])                                               # line 21
+    path = tmp_path / "gn01_twice.csv"
+    path.write_bytes(b"\n".join(lines))
+    res = G.read(str(path))
+    assert [p.where for p in res.problems] == ["line 21"] and "repeated" in res.problems[0].message
+    assert res.lost_values == {}
+    pd.testing.assert_frame_equal(res.rows, G.read(str(GN01)).rows)
+
+
+def test_continuation_rows_of_an_unreadable_station_row_are_not_given_another_station(tmp_path):
+    """ODV: empty metadata continues the station above; when the station's own line is unreadable, its
+    continuation lines must not inherit the previous station's position."""
+    src = pd.read_csv(REAL / "GIPY04.csv", header=None, dtype=str, keep_default_na=False).iloc[:40]
+    body = src.copy()
+    station = body.iloc[1:, :15]
+    repeat = (station == station.shift(1)).all(axis=1).to_numpy()
+    for i in np.flatnonzero(repeat):
+        body.iloc[i + 1, :15] = ""
+    starts = [int(i) for i in np.flatnonzero(~repeat)]                      # data rows that begin a station
+    k, end = next((a, b) for a, b in zip(starts, starts[1:] + [len(repeat)]) if a > 0 and b - a > 2)
+    n_cont = end - k - 1
+    body.iloc[k + 1, 5] = "abc"                                             # its latitude
+    path = tmp_path / "GIPY04_odv.txt"
+    path.write_text("\n".join("\t".join(r) for r in body.to_numpy().tolist()) + "\n")
+    res = G.read(str(path))
+    assert len(res.rows) == 39 - 1 - n_cont
+    assert res.lost_values["temperature"] == 1 + n_cont
+    assert res.problems[0].where == f"line {k + 2}" and "Latitude" in res.problems[0].message
+    assert res.problems[1].where == f"line {k + 3}"
+    assert f"continue the station of line {k + 2}" in res.problems[1].message

@@ -138,3 +138,66 @@ def test_missing_column_is_a_reader_error(tmp_path):
     with pytest.raises(ReaderError) as e:
         glodap.read(str(path))
     assert str(path) in str(e.value) and "G2latitude" in str(e.value)
+
+
+def _set(line: bytes, column: str, value: bytes) -> bytes:
+    fields = line.split(b",")
+    fields[COLUMNS.index(column)] = value
+    return b",".join(fields)
+
+
+def test_a_bad_byte_costs_its_line_not_the_file(tmp_path):
+    path = tmp_path / "g.csv"
+    df = write_csv(path, 300, seed=7)
+    lines = path.read_bytes().split(b"\n")
+    lines[20] = _set(lines[20], "G2oxygen", b"21\xff.5")                    # line 21: in a number
+    lines[30] = lines[30].replace(b"33RO", b"33\xe9O", 1)                  # line 31: in the expocode
+    lines[40] = _set(lines[40], "G2doi", b"10.\xff/x")                      # line 41: a column not read
+    path.write_bytes(b"\n".join(lines))
+    res = glodap.read(str(path))
+    assert [p.where for p in res.problems] == ["line 21", "line 31"]
+    assert all("UTF-8" in p.message and p.file == str(path) for p in res.problems)
+    assert len(res.rows) == 298 and res.lost_values["oxygen"] == 2
+    kept = df.drop(index=[19, 29])
+    assert (res.rows.oxygen_reason == "").sum() == (kept.G2oxygenf == 2).sum()
+
+
+def test_absurd_numbers_are_unreadable_not_missing(tmp_path):
+    path = tmp_path / "g.csv"
+    write_csv(path, 300, seed=8)
+    lines = path.read_bytes().split(b"\n")
+    for k, text in ((10, b"inf"), (11, b"1e400"), (12, b"-inf"), (13, b"#REF!"), (14, b"nan")):
+        lines[k] = _set(lines[k], "G2oxygen", text)
+    lines[15] = _set(lines[15], "G2latitude", b"1e999")
+    path.write_bytes(b"\n".join(lines))
+    res = glodap.read(str(path))
+    assert [p.where for p in res.problems] == [f"line {k}" for k in (11, 12, 13, 14, 16)]
+    assert "G2oxygen" in res.problems[0].message and "'inf'" in res.problems[0].message
+    assert "G2latitude" in res.problems[-1].message
+    assert len(res.rows) == 295 and res.lost_values["oxygen"] == 5
+
+
+def test_repeated_header_line_is_skipped_and_not_counted(tmp_path):
+    path = tmp_path / "g.csv"
+    write_csv(path, 300, seed=9)
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(100, lines[0])                                              # line 101
+    path.write_bytes(b"\n".join(lines))
+    res = glodap.read(str(path))
+    assert [p.where for p in res.problems] == ["line 101"] and "repeated" in res.problems[0].message
+    assert res.lost_values == {} and len(res.rows) == 300
+
+
+def test_without_its_oxygen_flag_column_oxygen_is_rejected_as_unflagged(tmp_path):
+    """The product flags oxygen (2 good, 0 calculated, 9 missing): without G2oxygenf the values cannot be told
+    apart, so they are rejected as ``source_flag:none`` with a Problem; -9999 stays missing."""
+    path = tmp_path / "g.csv"
+    df = make_frame(200, seed=10).drop(columns=["G2oxygenf"])
+    df.to_csv(path, index=False)
+    res = glodap.read(str(path))
+    assert [p.message for p in res.problems if "G2oxygenf" in p.message] and all(p.file == str(path)
+                                                                                  for p in res.problems)
+    r = res.rows.oxygen_reason
+    assert (r == "source_flag:none").sum() == (df.G2oxygen != -9999).sum() and (r == "").sum() == 0
+    assert (r == "missing").sum() == (df.G2oxygen == -9999).sum()
+    assert (res.rows.temperature_reason == "").all()                        # the product never flags temperature

@@ -59,3 +59,12 @@ def test_route_unclaimed_file(tmp_path):
     p = tmp_path / "notes.txt"
     p.write_text("not an observation file\n")
     assert all(registry.route(source, str(p)) is None for source in registry.READERS)
+
+
+@pytest.mark.parametrize("source,name", REGISTERED)
+def test_reader_names_its_format_and_extensions(source, name):
+    """Ingest says why no reader claims a file with these (an extension not in SUFFIXES; not a FORMAT file)."""
+    mod = registry.reader_module(name)
+    assert isinstance(mod.FORMAT, str) and mod.FORMAT
+    suffixes = getattr(mod, "SUFFIXES", None)
+    assert suffixes is None or all(s.startswith(".") and s == s.lower() for s in suffixes)

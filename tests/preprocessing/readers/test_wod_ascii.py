@@ -105,3 +105,21 @@ def test_corrupted_header_resyncs_on_next_cast(tmp_path):
     assert res.rows["cast_id"].value_counts().to_dict() == {"wod:15556443": 24, "wod:67064": 4}
     assert len(res.problems) == 1 and res.problems[0].where == "cast 1 (line 18)"
     assert "line 42" in res.problems[0].message
+
+
+@pytest.mark.parametrize("damage", ["header", "data"])
+def test_malformed_first_cast_is_skipped_like_a_later_one(tmp_path, damage):
+    """A file whose FIRST cast is malformed is still a WOD file: routed to this reader, its later casts read."""
+    from preprocessing.readers import registry
+
+    first, second = _casts()
+    broken = (["Z" * 80 + "\n"] + first[1:]) if damage == "header" else (first[:-3] + ["X" * 80 + "\n"] * 3)
+    path = tmp_path / "first.dat"
+    path.write_text("".join(broken + second))
+    assert wod_ascii.can_read(str(path))
+    assert registry.route("wod", str(path)) is wod_ascii
+    res = wod_ascii.read(str(path))
+    assert res.rows["cast_id"].unique().tolist() == ["wod:15556443"] and len(res.rows) == 24
+    assert len(res.problems) == 1 and res.problems[0].where == "cast 0 (line 1)"
+    if damage == "data":
+        assert res.lost_values["temperature"] == 4

@@ -55,9 +55,9 @@ def test_real_accounting_per_variable(result):
     assert t.str.startswith("source_flag:profile").sum() > 0 and (t == "source_flag:iquod3").sum() == 8
 
 
-def _write(path, ox_units="ml/l"):
+def _write(path, ox_units="ml/l", drop=()):
     """4 casts: 0 = 3 levels all variables; 1 = 2 levels without oxygen; 2 = oxygen profile-flagged;
-    3 = oxygen row size that does not match z (a located problem)."""
+    3 = oxygen row size that does not match z (a located problem). ``drop``: variables not written."""
     zn = [3, 2, 2, 2]
     on = [3, 0, 2, 1]
     with netCDF4.Dataset(path, "w") as ds:
@@ -66,6 +66,8 @@ def _write(path, ox_units="ml/l"):
             ds.createDimension(d, n)
 
         def var(name, dt, dim, data, **attrs):
+            if name in drop:
+                return
             v = ds.createVariable(name, dt, (dim,), fill_value=attrs.pop("fill", None))
             for k, a in attrs.items():
                 setattr(v, k, a)
@@ -126,3 +128,27 @@ def test_truncated_copy_raises_error_naming_it(tmp_path):
     with pytest.raises(ReaderError) as e:
         wod_ragged.read(str(bad))
     assert str(bad) in str(e.value)
+
+
+def test_variable_without_its_row_size_is_counted_as_lost(tmp_path):
+    """Without ``Oxygen_row_size`` the oxygen values cannot be given to casts: each is counted (lost), with a
+    Problem naming the variable; the other variables are read as before."""
+    path = tmp_path / "wod_no_rowsize.nc"
+    _write(path, drop=("Oxygen_row_size",))
+    res = wod_ragged.read(str(path))
+    _write(tmp_path / "ref.nc")
+    full = wod_ragged.read(str(tmp_path / "ref.nc"))
+    assert res.lost_values == {"oxygen": 6}
+    assert [p.where for p in res.problems] == ["Oxygen"] and "Oxygen_row_size" in res.problems[0].message
+    assert res.problems[0].file == path.name
+    assert (res.rows.oxygen_reason == "absent").all()
+    for var in ("temperature", "nitrate"):
+        assert list(res.rows[var + "_reason"]) == list(full.rows[var + "_reason"])
+
+
+def test_row_size_without_its_variable_is_counted_as_lost(tmp_path):
+    path = tmp_path / "wod_no_values.nc"
+    _write(path, drop=("Oxygen", "Oxygen_WODflag"))
+    res = wod_ragged.read(str(path))
+    assert res.lost_values == {"oxygen": 6}                # the row sizes say 3 + 0 + 2 + 1 values
+    assert [p.where for p in res.problems] == ["Oxygen"] and "no Oxygen variable" in res.problems[0].message
