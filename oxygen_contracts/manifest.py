@@ -4,7 +4,11 @@ Every consumer of partitions — the training dataset and datamodule, inference,
 the folder through :meth:`PartitionManifest.read`, which validates before anything is used: the file exists and is
 a JSON object, it has every key of the contract, its ``schema_version`` is this code's, the partitioning finished
 (``complete`` is not false; ``check`` may ask to see an unfinished one) and its ``grid`` is a valid
-:class:`~oxygen_contracts.grid.GridSpec`. A bad manifest raises :class:`ManifestError`, whose message names the file.
+:class:`~oxygen_contracts.grid.GridSpec`, and the values consumers index, hash or open have the right type and
+range (counts are non-negative integers, ``file`` is ``year=YYYY.h5`` so nothing outside the folder is opened,
+``sha256`` is 64 hex digits, every partition's year has one file entry). A bad manifest raises
+:class:`ManifestError`, whose message names the file. The files themselves are verified against it by
+:mod:`oxygen_contracts.partitions`.
 """
 from __future__ import annotations
 
@@ -27,6 +31,46 @@ PART_KEYS = ("year", "zone", "n_nodes", "n_owned", "n_edges", "n_labelled")
 
 class ManifestError(ValueError):
     """A partitions folder whose manifest is missing, unreadable or not this code's contract."""
+
+
+def _count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _shape_problem(data: dict, n_zones: int) -> str | None:
+    """The first value of the wrong type or out of range (what consumers index, hash or open), else None."""
+    for key in ("feature_names", "meta_names", "edge_feature_names"):
+        if not isinstance(data[key], list) or not all(isinstance(n, str) for n in data[key]):
+            return f"'{key}' must be a list of names"
+    if not _count(data["layers"]):
+        return f"'layers' must be a count, got {data['layers']!r}"
+    norm = data["normalisation"]
+    if not isinstance(norm, dict) or not isinstance(norm.get("observations"), dict):
+        return "'normalisation.observations' must be an object"
+    years = set()
+    for i, f in enumerate(data["files"]):
+        if not all(_count(f[k]) for k in ("year", "bytes", "n_obs_rows", "n_obs_used")):
+            return f"files[{i}]: year, bytes, n_obs_rows and n_obs_used must be counts ({f})"
+        if f["file"] != schema.year_file(f["year"]):      # also: no path outside the folder
+            return f"files[{i}]: file {f['file']!r} must be {schema.year_file(f['year'])!r}"
+        if not (isinstance(f["sha256"], str) and len(f["sha256"]) == 64
+                and all(c in "0123456789abcdef" for c in f["sha256"])):
+            return f"files[{i}]: sha256 must be 64 lower-case hex digits"
+        if f["year"] in years:
+            return f"files[{i}]: year {f['year']} listed twice"
+        years.add(f["year"])
+    seen = set()
+    for i, p in enumerate(data["partitions"]):
+        if not all(_count(p[k]) for k in PART_KEYS):
+            return f"partitions[{i}]: {', '.join(PART_KEYS)} must be counts ({p})"
+        if p["zone"] >= n_zones or p["n_owned"] > p["n_nodes"] or p["n_labelled"] > p["n_owned"]:
+            return f"partitions[{i}]: zone or counts out of range ({p})"
+        if p["year"] not in years:
+            return f"partitions[{i}]: year {p['year']} has no file entry in 'files'"
+        if (p["year"], p["zone"]) in seen:
+            return f"partitions[{i}]: year {p['year']} zone {p['zone']} listed twice"
+        seen.add((p["year"], p["zone"]))
+    return None
 
 
 class PartitionManifest:
@@ -72,6 +116,9 @@ class PartitionManifest:
             m.grid
         except ConfigError as e:
             raise ManifestError(f"{path}: {e}") from None
+        problem = _shape_problem(data, m.grid.n_zones)
+        if problem:
+            raise ManifestError(f"{path}: {problem}")
         return m
 
     # -- what consumers use ------------------------------------------------------------------------------------

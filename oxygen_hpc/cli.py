@@ -11,6 +11,7 @@ import sys
 
 VERBS = {
     "synth": ("preprocessing.synthetic.cli", "build the synthetic ocean (OSSE) in native file formats"),
+    "covariates": ("preprocessing.covariates.cli", "covariates.nc on a grid from WOA climatology + EN4 analyses"),
     "ingest": ("preprocessing.ingest.cli", "read observation files into the Parquet observation store"),
     "partition": ("preprocessing.partition.cli", "grid observations and write HDF5 graph partitions"),
     "check": ("preprocessing.partition.check", "verify partitions against their manifest"),

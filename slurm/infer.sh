@@ -5,11 +5,13 @@
 #
 #   CONFIG=configs/infer/demo.yaml CHECKPOINT=runs/oxy-1/checkpoints/last.ckpt OUT=reconstruction sbatch slurm/infer.sh
 #   CHECKPOINT="runs/a/last.ckpt runs/b/last.ckpt runs/c/last.ckpt" sbatch slurm/infer.sh      # ensemble -> o2_std
+#   sbatch slurm/infer.sh "runs/my run/last.ckpt" runs/b/last.ckpt       # checkpoints as arguments: any path
 #   DEVICE=cpu sbatch --gpus-per-node=0 --ntasks-per-node=16 --cpus-per-task=2 slurm/infer.sh  # CPU nodes
 #
 # Environment (exported by sbatch from the submitting shell):
 #   CONFIG      inference YAML (oxygen_hpc.inference.config)       default configs/infer/demo.yaml
-#   CHECKPOINT  one checkpoint, or several separated by spaces     default: the config's checkpoints
+#   CHECKPOINT  checkpoint(s): one per line; or one existing path (spaces and all); else several separated by
+#               spaces. Script arguments, if any, are the checkpoints instead.  default: the config's checkpoints
 #   OUT         output folder of o2_YYYY.nc                        default: the config's out
 #   PARTITIONS  partitions folder                                  default: the config's partitions
 #   YEARS       A:B                                                default: every year of the partitions
@@ -35,7 +37,17 @@ DEVICE=${DEVICE:-auto}
 MPI=${MPI:-pmi2}
 OXY=${OXYGEN_HPC_BIN:-oxygen-hpc}
 args=(predict --config "$CONFIG" --device "$DEVICE")
-[[ -n ${CHECKPOINT:-} ]] && { read -r -a ckpts <<< "$CHECKPOINT"; args+=(--checkpoint "${ckpts[@]}"); }
+ckpts=("$@")                                           # arguments: each one path, whatever it holds
+if [[ ${#ckpts[@]} -eq 0 && -n ${CHECKPOINT:-} ]]; then
+  if [[ $CHECKPOINT == *$'\n'* ]]; then                 # one per line
+    while IFS= read -r line; do [[ -z $line ]] || ckpts+=("$line"); done <<< "$CHECKPOINT"
+  elif [[ -e $CHECKPOINT ]]; then                       # one path with spaces
+    ckpts=("$CHECKPOINT")
+  else                                                  # several, separated by spaces
+    read -r -a ckpts <<< "$CHECKPOINT"
+  fi
+fi
+if [[ ${#ckpts[@]} -gt 0 ]]; then args+=(--checkpoint "${ckpts[@]}"); fi
 [[ -n ${OUT:-} ]] && args+=(--out "$OUT")
 [[ -n ${PARTITIONS:-} ]] && args+=(--partitions "$PARTITIONS")
 [[ -n ${YEARS:-} ]] && args+=(--years "$YEARS")

@@ -1,24 +1,24 @@
 """``PartitionDataset``: one ``torch_geometric.data.Data`` per (year, zone) partition, after leakage masking.
 
-HDF5 files are opened lazily, per process: nothing is opened in ``__init__`` (only ``manifest.json`` is read),
-handles are dropped when the dataset is pickled to a DataLoader worker and re-opened if the process id changes
-(fork), so every worker has its own handles and none are shared across processes.
+Files are read through the shared verified opener (:class:`oxygen_contracts.partitions.PartitionFiles`): the files
+this dataset will read are checked against the manifest (size, sha256; once per file per process) when it is
+built, so an edited or damaged partition stops ``fit`` or ``predict`` before any work with a
+:class:`~oxygen_contracts.partitions.PartitionError` naming the file. HDF5 handles are opened lazily, per process:
+dropped when the dataset is pickled to a DataLoader worker and re-opened after a fork, so none are shared.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Sequence
 
-import h5py
 import numpy as np
 import torch
 from torch_geometric.data import Data
 
 from oxygen_hpc.data.masking import FIT_SPLITS, STAGES, mask_partition
 from oxygen_hpc.data.subgraph import khop_in_subgraph
-from oxygen_contracts import schema
 from oxygen_contracts.manifest import PartitionManifest
+from oxygen_contracts.partitions import PartitionFiles
 
 RAW = ("x", "meta", "series", "series_mask", "series_fold", "y", "fold", "nutrients", "nutrients_fold", "cell",
        "owned", "edge_index", "edge_attr")
@@ -60,8 +60,8 @@ class PartitionDataset(torch.utils.data.Dataset):
         self.fit_split, self.fit_subgraph = fit_split, bool(fit_subgraph)
         self.hops = self.manifest.layers
         self.norm = self.manifest.observation_norm
-        self._files: dict[int, h5py.File] = {}
-        self._pid = os.getpid()
+        self.files = PartitionFiles(self.manifest)
+        self.files.verify({y for y, _ in self.index})
 
     @property
     def zones(self) -> list[int]:
@@ -76,27 +76,12 @@ class PartitionDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.index)
 
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_files"] = {}
-        return state
-
-    def _file(self, year: int) -> h5py.File:
-        if self._pid != os.getpid():  # forked: the parent's handles are not ours
-            self._files, self._pid = {}, os.getpid()
-        if year not in self._files:
-            self._files[year] = h5py.File(self.root / schema.year_file(year), "r")
-        return self._files[year]
-
     def close(self) -> None:
-        for f in self._files.values():
-            f.close()
-        self._files = {}
+        self.files.close()
 
     def raw(self, i: int) -> dict:
         year, zone = self.index[i]
-        g = self._file(year)[schema.zone_group(zone)]
-        return {k: g[k][()] for k in RAW}
+        return self.files.read(year, zone, RAW)
 
     def _subgraph(self, a: dict, m: dict) -> tuple[dict, dict]:
         nodes, edges, ei = khop_in_subgraph(a["edge_index"], len(a["cell"]), np.isfinite(m["y"]), self.hops)

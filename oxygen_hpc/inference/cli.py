@@ -6,7 +6,9 @@
   mpiexec -n 4 oxygen-hpc predict ...         srun --mpi=pmi2 oxygen-hpc predict ...   (slurm/infer.sh)
 
 Several checkpoints make an ensemble (``o2`` = mean, ``o2_std`` = spread). Ranks split the years; finished years
-are skipped when run again. Exit status 2 on a bad config (one line naming the key) or a bad input.
+are skipped when run again. Exit status 2 on a bad config (one line naming the key) or a bad input: a checkpoint
+that is damaged or names a network outside ``oxygen_hpc.models`` and ``allowed_models`` (nothing it names is
+built), a partition that is missing, damaged or edited since ``partition`` wrote it (one line naming the file).
 """
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, help="torch threads per rank")
     p.add_argument("--num-workers", dest="num_workers", type=int, help="partition reader processes per rank")
     p.add_argument("--no-resume", action="store_true", help="recompute finished years")
+    p.add_argument("--allow-model", dest="allowed_models", nargs="+", action="extend", metavar="CLASS_PATH",
+                   help="a network class outside oxygen_hpc.models the checkpoints may name (added to the config's "
+                        "allowed_models)")
     p.add_argument("--quiet", action="store_true", help="no line per year")
     return p
 
@@ -46,6 +51,7 @@ def _config(a: argparse.Namespace):
     if a.no_resume:
         over["resume"] = False
     cfg = load_config(a.config, over)
+    cfg.allowed_models = [*cfg.allowed_models, *(a.allowed_models or [])]
     if a.partitions is None:
         cfg.partitions = resolve_path(cfg.partitions, a.config)
     if a.checkpoints is None:
@@ -104,7 +110,13 @@ def _run(cfg, ranks, quiet: bool) -> int:
                   f"(read {s.read_s:.2f}, model {s.model_s:.2f}, write {s.write_s:.2f}) {rate:,.0f} cells/s",
                   flush=True)
 
-    stats = pred.run(on_year=line)
+    try:
+        stats = pred.run(on_year=line)
+    except PredictError as e:
+        print(f"oxygen-hpc predict: {e}", file=sys.stderr)
+        if ranks.comm is not None and ranks.size > 1:
+            ranks.comm.Abort(2)
+        return 2
     every = ranks.gather([s.__dict__ for s in stats])
     if ranks.rank == 0:
         rows = [s for r in every for s in r]

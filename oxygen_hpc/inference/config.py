@@ -32,6 +32,8 @@ class InferConfig:
         num_workers: DataLoader worker processes reading partitions ahead of the model (0 = in the rank).
         complevel: zlib level of the NetCDF variables (0 = no compression).
         resume: skip years whose finished file matches these checkpoints (else recompute every year).
+        allowed_models: class paths of networks outside ``oxygen_hpc.models`` that the checkpoints may name (a
+            checkpoint's own list is never trusted; without this only the project's models are built).
     """
 
     partitions: str | None = None
@@ -45,6 +47,7 @@ class InferConfig:
     num_workers: int = 0
     complevel: int = 1
     resume: bool = True
+    allowed_models: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if self.years is not None and (len(self.years) != 2 or self.years[1] < self.years[0]):

@@ -24,10 +24,20 @@ from oxygen_hpc.inference.config import BATCH_NODES, InferConfig
 from oxygen_hpc.inference.ranks import Ranks, assign_years
 from oxygen_contracts.hashing import sha256_file
 from oxygen_contracts.manifest import ManifestError, PartitionManifest
+from oxygen_contracts.partitions import PartitionError
 
 
 class PredictError(ValueError):
     """A bad input (one line)."""
+
+
+def _one_line(e: BaseException) -> str:
+    """The message of a bad-input error; one re-raised from a DataLoader worker carries the worker's traceback,
+    whose last line is the original ``module.Error: message``."""
+    text = str(e).strip()
+    if "Original Traceback" in text:
+        text = text.splitlines()[-1].partition(": ")[2] or text
+    return text
 
 
 @dataclass
@@ -54,12 +64,18 @@ def pick_device(cfg: InferConfig, ranks: Ranks) -> torch.device:
     return torch.device("cpu")
 
 
-def load_members(paths: list[str], device: torch.device) -> list[torch.nn.Module]:
+def load_members(paths: list[str], device: torch.device, allowed_models=()) -> list[torch.nn.Module]:
+    """The networks of the checkpoints, read safely (``training.checkpoint``: weights only, the project's models
+    or ``allowed_models`` from the user's config); a bad checkpoint is a :class:`PredictError` naming it."""
+    from oxygen_hpc.training.checkpoint import CheckpointError
     from oxygen_hpc.training.task import OxyTask
 
     nets = []
     for p in paths:
-        task = OxyTask.load_from_checkpoint(p, map_location="cpu")
+        try:
+            task = OxyTask.load_from_checkpoint(p, map_location="cpu", allowed_models=allowed_models)
+        except CheckpointError as e:
+            raise PredictError(str(e)) from None
         nets.append(task.net.eval().to(device))
     return nets
 
@@ -196,13 +212,21 @@ class Predictor:
         stats.write_s, stats.cells = time.perf_counter() - t0, int(ocean.sum())
 
     def run(self, on_year=None) -> list[YearStats]:
-        """Predict and write this rank's unfinished years; ``on_year(stats)`` after each. Returns every year's stats."""
+        """Predict and write this rank's unfinished years; ``on_year(stats)`` after each. Returns every year's stats.
+        A bad checkpoint or partition (damaged, edited, not what the manifest says) is a :class:`PredictError`
+        naming the file; the partitions of every year to do are verified before the first is written."""
+        try:
+            return self._run(on_year)
+        except PartitionError as e:
+            raise PredictError(_one_line(e)) from None
+
+    def _run(self, on_year) -> list[YearStats]:
         todo, done = self.todo()
         out = [YearStats(y, self.ranks.rank, skipped=True) for y in done]
         if not todo:
             return out
         if self.nets is None:
-            self.nets = load_members(self.cfg.checkpoints, self.device)
+            self.nets = load_members(self.cfg.checkpoints, self.device, self.cfg.allowed_models)
         for y in todo:
             writer.clear_temporaries(self.cfg.out, y)
         ds, loader = self._loader(todo)

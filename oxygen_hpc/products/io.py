@@ -120,7 +120,19 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    """CF encoding: float ``time`` in days since 1900-01-01 (CF forbids int64), no ``_FillValue`` on coordinates,
+    a ``history`` line."""
+    import datetime as dt
+
     tmp = path.with_suffix(".nc.tmp")
     enc = {v: {"zlib": True, "complevel": 1} for v in ds.data_vars}
+    enc.update({c: {"_FillValue": None} for c in ds.coords if ds[c].dtype.kind == "f"})
+    if "time" in ds.coords:
+        enc["time"] = {"dtype": "float64", "_FillValue": None}
+        if np.issubdtype(ds["time"].dtype, np.datetime64):
+            enc["time"].update(units="days since 1900-01-01 00:00:00", calendar="standard")
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ds = ds.assign_attrs(history=f"{now} oxygen-hpc products" + (f"\n{ds.attrs['history']}"
+                                                                   if "history" in ds.attrs else ""))
     ds.to_netcdf(tmp, encoding=enc, engine="netcdf4")
     tmp.replace(path)

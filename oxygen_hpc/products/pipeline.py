@@ -6,7 +6,8 @@ Outputs in ``cfg.out``:
   ``omzT_area_km2`` and ``omzT_volume_km3``;
 - ``trends.csv``: one row per (series, region): OLS trend per decade ± SE, 95 % CI, p, and in % of the mean;
 - ``products.nc``: the same yearly series as CF variables over (time[, threshold], region);
-- ``maps/o2_<year>_<depth>m.png`` and ``timeseries/{inventory,omz_area,inventory_basins}.png``.
+- ``maps/o2_<year>_<depth>m.png``, ``maps/o2_trend_<depth>m.png`` (µmol/kg per decade; also ``o2_trend`` in
+  ``products.nc``) and ``timeseries/{inventory,omz_area,inventory_basins}.png``.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from oxygen_hpc.products.config import ProductsConfig
 from oxygen_hpc.products.inventory import density_gsw, inventory_mol, mean_o2
 from oxygen_hpc.products.io import InputError, Source, write_csv, write_netcdf
 from oxygen_hpc.products.omz import omz_table
+from oxygen_hpc.products.trend_maps import TrendMaps
 from oxygen_hpc.products.trends import ols_trend, trend_rows
 
 
@@ -78,28 +80,30 @@ class Products:
         return df
 
     def to_dataset(self) -> xr.Dataset:
-        reg = ("region", np.array(self.regions, dtype=object))
+        """The yearly series as CF-1.8 (IOOS compliance-checker: no errors, no warnings): other dimensions left of
+        ``time``; the region names a string auxiliary coordinate ``region_name`` (a CF §6.1 label; no
+        ``standard_name: region``, our basins are not CF's standardized regions), since a coordinate variable must
+        be numeric (select with ``ds.set_xindex("region_name").sel(region_name=...)``)."""
+        ry, rty = ("region", "time"), ("threshold", "region", "time")
         thr = ("threshold", np.asarray(self.thresholds, float), {"long_name": "OMZ threshold (O2 below)",
                                                                   "units": "umol kg-1"})
         ds = xr.Dataset(
-            {"o2_inventory": (("time", "region"), self.inventory,
-                              {"long_name": "dissolved oxygen inventory", "units": "mol"}),
-             "o2_mean": (("time", "region"), self.o2_mean,
+            {"o2_inventory": (ry, self.inventory.T, {"long_name": "dissolved oxygen inventory", "units": "mol"}),
+             "o2_mean": (ry, self.o2_mean.T,
                          {"long_name": "volume-weighted mean dissolved oxygen", "units": "umol kg-1",
-                          "standard_name": "moles_of_oxygen_per_unit_mass_in_sea_water", "cell_methods":
-                          "area: depth: mean (volume-weighted)"}),
-             "ocean_volume": (("time", "region"), self.ocean_volume,
-                              {"long_name": "volume of the ocean cells", "units": "km3"}),
-             "omz_area": (("time", "threshold", "region"), self.omz_area,
+                          "standard_name": "moles_of_oxygen_per_unit_mass_in_sea_water",
+                          "comment": "mean over the region's ocean cells, all depths, weighted by cell volume"}),
+             "ocean_volume": (ry, self.ocean_volume.T, {"long_name": "volume of the ocean cells", "units": "km3"}),
+             "omz_area": (rty, self.omz_area.transpose(1, 2, 0),
                           {"long_name": "area of columns with O2 below threshold at any depth", "units": "km2"}),
-             "omz_volume": (("time", "threshold", "region"), self.omz_volume,
+             "omz_volume": (rty, self.omz_volume.transpose(1, 2, 0),
                             {"long_name": "volume of ocean with O2 below threshold", "units": "km3"}),
              "year": ("time", self.years.astype(np.int32), {"long_name": "calendar year"})},
-            coords={"time": ("time", self.time, {"standard_name": "time", "axis": "T"}), "region": reg,
-                    "threshold": thr})
-        ds["region"].attrs["long_name"] = "global or basin (oxygen_hpc.products.basins)"
-        ds.attrs.update({"Conventions": "CF-1.8", "title": "oxygen_hpc products: OMZ, O2 inventory",
-                         **{k: str(v) for k, v in self.attrs.items()}})
+            coords={"time": ("time", self.time, {"standard_name": "time", "axis": "T"}), "threshold": thr,
+                    "region_name": ("region", np.array(self.regions, dtype=object),   # not CF's region list:
+                                    {"long_name": "global or basin (oxygen_hpc.products.basins)"})})
+        ds.attrs.update({"Conventions": "CF-1.8", "title": "oxygen_hpc products: OMZ, O2 inventory, trends",
+                         "source": "oxygen-hpc products", **{k: str(v) for k, v in self.attrs.items()}})
         return ds
 
 
@@ -150,7 +154,7 @@ def _compute(cfg: ProductsConfig, on_year) -> Products:
         src.close()
 
 
-def run(cfg: ProductsConfig, log=print) -> tuple[Products, dict[str, list[Path]]]:
+def run(cfg: ProductsConfig, log=lambda m: print(m, flush=True)) -> tuple[Products, dict[str, list[Path]]]:
     """Compute and write every product; returns the products and {kind: [paths]}."""
     out = Path(cfg.out)
     (out / "maps").mkdir(parents=True, exist_ok=True)
@@ -158,7 +162,14 @@ def run(cfg: ProductsConfig, log=print) -> tuple[Products, dict[str, list[Path]]
     written: dict[str, list[Path]] = {"maps": [], "timeseries": []}
     state = {}
 
-    def maps(n, year, o2, ocean, std, src):
+    def each_year(n, year, o2, ocean, std, src):
+        ny = len(src.years)
+        if n == 0 or (n + 1) % max(1, ny // 10) == 0 or n + 1 == ny:        # ~10 progress lines per run
+            log(f"products: year {year} ({n + 1}/{ny})")
+        if cfg.map_depths:
+            if "trend" not in state:
+                state["trend"] = TrendMaps(src.depth, src.lat, src.lon, cfg.map_depths)
+            state["trend"].add(year, o2, ocean)
         if not cfg.maps:
             return
         wanted = cfg.map_years if cfg.map_years is not None else sorted({int(src.years[0]), int(src.years[-1])})
@@ -172,14 +183,19 @@ def run(cfg: ProductsConfig, log=print) -> tuple[Products, dict[str, list[Path]]
             p = out / "maps" / f"o2_{year}_{src.depth[k]:g}m.png"
             written["maps"].append(plots.plot_map(p, src.lat, src.lon, lev, sl, year, float(src.depth[k])))
 
-    prod = compute(cfg, maps)
+    prod = compute(cfg, each_year)
     missing = sorted(set(state.get("wanted", [])) - set(prod.years.tolist()))
     if missing:
         log(f"products: map years not in the input, skipped: {missing}")
     yearly, trends = prod.yearly_table(), prod.trend_table()
     write_csv(yearly, out / "products_yearly.csv")
     write_csv(trends, out / "trends.csv")
-    write_netcdf(prod.to_dataset(), out / "products.nc")
+    ds = prod.to_dataset()
+    if "trend" in state:                      # per-cell trend maps at the map depths (oxygen_hpc.products.trend_maps)
+        ds = ds.merge(state["trend"].dataset())
+        if cfg.maps:
+            written["maps"] += state["trend"].plot(out / "maps")
+    write_netcdf(ds, out / "products.nc")
     if cfg.timeseries:
         written["timeseries"] += _timeseries(prod, out / "timeseries")
     written["tables"] = [out / "products_yearly.csv", out / "trends.csv", out / "products.nc"]

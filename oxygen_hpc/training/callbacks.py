@@ -1,4 +1,5 @@
-"""Callbacks: zone-adaptive sampling, the final-metrics file, and a W&B map of predictions vs observations."""
+"""Callbacks: zone-adaptive sampling, the final-metrics file, a W&B map of predictions vs observations and a W&B
+table of the validation errors per zone."""
 from __future__ import annotations
 
 import json
@@ -120,3 +121,56 @@ class PredictionMap(pl.Callback):
             import wandb
 
             loggers[0].experiment.log({"val/map": wandb.Image(image), "epoch": trainer.current_epoch})
+
+
+class ZoneErrorTable(pl.Callback):
+    """After each validation, a W&B table ``val/zone_errors``: one row per zone with its lon/lat box, the number of
+    validation targets, MAE, RMSE and mean error (µmol/kg) — where the model is wrong, zone by zone.
+
+    The errors are the task's ``val_zone`` metric, computed here (summed across ranks: every rank calls it, the
+    task's own epoch end then reuses the result), so the table covers all ranks' targets. Rank 0 logs it."""
+
+    COLUMNS = ["zone", "lon_min", "lon_max", "lat_min", "lat_max", "n_targets", "mae", "rmse", "bias"]
+
+    def on_validation_epoch_start(self, trainer, pl_module) -> None:
+        self._bias_sum = torch.zeros(int(getattr(pl_module.hparams, "n_zones", 0) or 0), dtype=torch.float64)
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
+        if outputs is None or not len(self._bias_sum):
+            return
+        m = outputs["mask"]
+        zone = batch.zone.reshape(-1)[batch.batch] if getattr(batch, "batch", None) is not None \
+            else batch.zone.reshape(-1).expand(m.shape[0])
+        e = (outputs["pred"][m] - batch.y[m]).double().cpu()
+        self._bias_sum.index_add_(0, zone[m].long().cpu().clamp(0, len(self._bias_sum) - 1), e)
+
+    def rows(self, grid, mae, rmse, count, bias_sum) -> list[list]:
+        w, h = 360.0 / grid.zones_lon, 180.0 / grid.zones_lat
+        out = []
+        for z in range(len(count)):
+            n = int(count[z])
+            if n == 0:
+                continue
+            zj, zi = divmod(z, grid.zones_lon)
+            out.append([z, -180 + zi * w, -180 + (zi + 1) * w, -90 + zj * h, -90 + (zj + 1) * h, n,
+                        float(mae[z]), float(rmse[z]), float(bias_sum[z]) / n])
+        return out
+
+    def on_validation_epoch_end(self, trainer, pl_module) -> None:
+        from pytorch_lightning.loggers import WandbLogger
+
+        metric = getattr(pl_module, "val_zone", None)
+        loggers = [lg for lg in trainer.loggers if isinstance(lg, WandbLogger)]
+        if trainer.sanity_checking or metric is None or not loggers or trainer.datamodule is None:
+            return
+        mae, rmse, count = metric.compute()              # collective: every rank calls it
+        bias = self._bias_sum.to(pl_module.device)
+        if trainer.world_size > 1:
+            bias = trainer.strategy.reduce(bias, reduce_op="sum")
+        if trainer.global_rank != 0 or int(count.sum()) == 0:
+            return
+        import wandb
+
+        rows = self.rows(trainer.datamodule.manifest.grid, mae.cpu(), rmse.cpu(), count.cpu(), bias.cpu())
+        loggers[0].experiment.log({"val/zone_errors": wandb.Table(columns=self.COLUMNS, data=rows),
+                                   "epoch": trainer.current_epoch})

@@ -5,7 +5,10 @@ CSVLogger always, and a WandbLogger (offline unless ``wandb.mode: online``) whos
 ``<default_root_dir>/wandb_run_id`` so a requeued or restarted job continues the same run (only rank 0 creates
 it); the resolved config saved in the run directory and sent to W&B; learning rate and gradient norm logged;
 ``metrics.json`` written at the end. A job whose run directory holds a checkpoint resumes from it (a Slurm
-requeue checkpoint first, else ``last.ckpt``).
+requeue checkpoint first, else ``last.ckpt``) only if it belongs to this run: same model+data config, strategy and
+world size as recorded by the run's first fit (``training.resume``); else it stops at once saying why. Checkpoints
+are restored with ``weights_only=True``. Bad partitions, a foreign run directory or a network class outside the
+project's models (and the config's ``allowed_models``): one line naming the file or key, exit status 2.
 """
 from __future__ import annotations
 
@@ -19,7 +22,10 @@ from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
 from pytorch_lightning.loggers import CSVLogger, WandbLogger
 
 from oxygen_hpc.training.callbacks import FinalMetrics, PredictionMap
+from oxygen_hpc.training.resume import RunMismatch
 from oxygen_contracts.compose import ComposeError, expand_argv
+from oxygen_contracts.manifest import ManifestError
+from oxygen_contracts.partitions import PartitionError
 
 WANDB_MODES = ("offline", "online", "disabled")
 
@@ -71,6 +77,11 @@ class OxyCLI(LightningCLI):
     def _sub(self):
         return self.config[self.subcommand] if self.subcommand else self.config
 
+    def _parse_ckpt_path(self) -> None:
+        """LightningCLI would parse a ``--ckpt_path`` checkpoint's hyper-parameters over the config: a file from
+        others would then choose the classes built (and their allow-list) and override the user's settings. Here
+        the config alone decides what is built; the checkpoint only restores state (``weights_only``)."""
+
     def before_instantiate_classes(self) -> None:
         c = self._sub()
         root = run_dir(c.trainer)
@@ -82,12 +93,26 @@ class OxyCLI(LightningCLI):
             os.environ.setdefault(var, str(root / sub) if sub else str(root))
             Path(os.environ[var]).mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("WANDB_SILENT", "true")
-        if self.subcommand == "fit" and c.get("ckpt_path") is None:
-            hpc = list(root.glob("hpc_ckpt_*.ckpt"))
-            last = root / "checkpoints" / "last.ckpt"
-            if not hpc and last.exists():          # Lightning restores hpc_ckpt_* itself under Slurm
-                c.ckpt_path = str(last)
-                print(f"oxygen-hpc: resuming from {last}", file=sys.stderr)
+        if "weights_only" in c and c.get("weights_only") is None:
+            c.weights_only = True                  # restore checkpoints as tensors and plain data, never unpickle
+
+    def before_fit(self) -> None:
+        """Resume only this run's checkpoint (``training.resume``): here the trainer knows its strategy and world
+        size, and nothing has been read or launched yet."""
+        from oxygen_hpc.training import resume
+
+        c, t = self._sub(), self.trainer
+        ident = resume.identity(c.model.as_dict(), c.data.as_dict(), resume.strategy_name(t.strategy),
+                                t.num_nodes, t.num_devices, base=os.getcwd())
+        ckpt = resume.check(Path(t.default_root_dir), ident, explicit_ckpt=c.get("ckpt_path") is not None)
+        target = c.get("ckpt_path") or ckpt
+        if target is not None and Path(target).is_file():      # damaged or pickled: one line naming the file
+            from oxygen_hpc.training.checkpoint import read_checkpoint
+
+            read_checkpoint(target)
+        if ckpt is not None and ckpt.parent.name == "checkpoints":   # Lightning restores hpc_ckpt_* under Slurm
+            self.config_init[self.subcommand]["ckpt_path"] = str(ckpt)
+            print(f"oxygen-hpc: resuming from {ckpt}", file=sys.stderr)
 
     def instantiate_trainer(self, **kwargs):
         c = self._sub()
@@ -105,6 +130,10 @@ class OxyCLI(LightningCLI):
             extra.append(ModelCheckpoint(dirpath=str(root / "checkpoints"), filename="best-{epoch:03d}",
                                          monitor="val/rmse", mode="min", save_top_k=1, save_last=True))
         extra += [FinalMetrics(), LearningRateMonitor(logging_interval="epoch")]
+        from oxygen_hpc.training.callbacks import ZoneErrorTable
+        from oxygen_hpc.training.progress import FitProgress   # steps, loss, ETA: a bar on a TTY, else lines
+
+        extra += [ZoneErrorTable()] + ([] if any(isinstance(cb, FitProgress) for cb in cbs) else [FitProgress()])
         if c.wandb.log_map_level >= 0:
             extra.append(PredictionMap(level=c.wandb.log_map_level))
         kwargs["callbacks"] = cbs + extra
@@ -120,8 +149,32 @@ def main(argv: list[str]) -> int:
     except ComposeError as e:
         print(f"oxygen-hpc: {e}", file=sys.stderr)
         return 2
-    build_cli(args)
+    try:
+        build_cli(args)
+    except Exception as e:                       # noqa: BLE001 (only bad input is answered; the rest re-raised)
+        bad = _bad_input(e)
+        if bad is None:
+            raise
+        print(f"oxygen-hpc {argv[0] if argv else 'fit'}: {bad}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _bad_input(e: BaseException) -> str | None:
+    """The one-line message of a bad-input error of this project (also when jsonargparse wrapped it while building
+    the classes), else None. One re-raised from a DataLoader worker carries the worker's traceback, whose last
+    line is the original ``module.Error: message``."""
+    from oxygen_hpc.training.checkpoint import CheckpointError
+    from oxygen_hpc.training.task import ModelClassError
+
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, (RunMismatch, ManifestError, PartitionError, ModelClassError, CheckpointError)):
+            text = str(e).strip()
+            return (text.splitlines()[-1].partition(": ")[2] or text) if "Original Traceback" in text else text
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def build_cli(args: list[str], run: bool = True, **kwargs) -> OxyCLI:

@@ -3,6 +3,9 @@
 The network is named in the config (``model: {class_path, init_args}``) and built in ``configure_model`` once the
 datamodule knows the feature dimensions (from the partitions' manifest); the dimensions are saved with the
 hyper-parameters, so ``OxyTask.load_from_checkpoint`` rebuilds it without data.
+Configs and checkpoints choose no code: the network's ``class_path`` must be one of the project's models
+(:func:`model_registry`) or a class the user names in ``allowed_models`` of their own config; a checkpoint is read
+with ``weights_only`` and its hyper-parameters (its allow-list included) are never trusted (``training.checkpoint``).
 Loss: masked MSE + λ·(Var ∂ŷ/∂PO4 + Var ∂ŷ/∂NO3) (``oxygen_hpc.training.losses``).
 """
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
-from typing import Any
+from pathlib import Path
+from typing import Any, Sequence
 
 import pytorch_lightning as pl
 import torch
@@ -21,11 +25,26 @@ from oxygen_hpc.training.metrics import ZoneErrors, global_metrics
 DATA_DECIDES = ("use_obs_inputs",)   # model arguments the datamodule sets (through ``dims``)
 
 
-def build_network(spec: dict, dims: dict) -> torch.nn.Module:
+class ModelClassError(ValueError):
+    """A ``class_path`` that is neither a model of this project nor allowed by the user's own config."""
+
+
+def model_registry() -> dict[str, type]:
+    """The project's networks by every class path that names them (``oxygen_hpc.models.OxyGenerator`` and
+    ``oxygen_hpc.models.oxygenerator.OxyGenerator``): the classes a config or checkpoint may build unasked."""
+    from oxygen_hpc.models import NEURAL_MODELS
+
+    reg = {}
+    for cls in NEURAL_MODELS.values():
+        reg[f"oxygen_hpc.models.{cls.__name__}"] = reg[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    return reg
+
+
+def build_network(spec: dict, dims: dict, allowed: Sequence[str] = ()) -> torch.nn.Module:
     """Instantiate ``spec['class_path']`` with ``spec['init_args']`` plus what the data decides: the feature
     dimensions and ``use_obs_inputs`` (set once, on the datamodule; an ``init_args`` value that disagrees is an
-    error, not a silent override)."""
-    cls = resolve_class(spec)
+    error, not a silent override). ``allowed``: class paths outside the project's models the user allows."""
+    cls = resolve_class(spec, allowed)
     params = inspect.signature(cls.__init__).parameters
     kwargs = {k: v for k, v in dims.items() if k in params}
     init_args = dict(spec.get("init_args") or {})
@@ -37,14 +56,30 @@ def build_network(spec: dict, dims: dict) -> torch.nn.Module:
     return cls(**kwargs)
 
 
-def resolve_class(spec: dict):
-    if not isinstance(spec, dict) or "class_path" not in spec:
+def resolve_class(spec: dict, allowed: Sequence[str] = ()):
+    """The network class of ``spec``: a project model, or a ``torch.nn.Module`` whose class path is in ``allowed``
+    (only then is its module imported). Anything else is a :class:`ModelClassError` and nothing is imported."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_path"), str):
         raise ValueError("model must be a mapping with class_path (and init_args)")
-    mod, _, name = spec["class_path"].rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(mod), name)
-    except (ImportError, AttributeError):
-        raise ValueError(f"model.class_path: cannot import {spec['class_path']!r}") from None
+    path, registry = spec["class_path"], model_registry()
+    if path in registry:
+        cls = registry[path]
+    elif path in set(allowed or ()):
+        mod, _, name = path.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(mod), name)
+        except (ImportError, AttributeError, ValueError):
+            raise ValueError(f"model.class_path: cannot import {path!r}") from None
+        if not (inspect.isclass(cls) and issubclass(cls, torch.nn.Module)):
+            raise ModelClassError(f"model.class_path {path!r} is not a torch.nn.Module subclass")
+    else:
+        names = sorted({c.__name__ for c in registry.values()})
+        raise ModelClassError(
+            f"model.class_path {path!r} is not a model of this project (oxygen_hpc.models: {', '.join(names)}) and "
+            "was not built. To use your own network, name its class path in your own config's allow-list: "
+            "model.init_args.allowed_models (training) or allowed_models / --allow-model (predict)")
+    if not isinstance(spec.get("init_args") or {}, dict):
+        raise ValueError(f"model.init_args of {path} must be a mapping")
     params = inspect.signature(cls.__init__).parameters
     unknown = [k for k in (spec.get("init_args") or {}) if k not in params]
     if unknown:
@@ -63,23 +98,42 @@ class OxyTask(pl.LightningModule):
             (``trainer.estimated_stepping_batches``; constant after the warm-up when the run has no step limit).
         n_zones: zones for per-zone metrics (default from the data).
         dims: feature dimensions (filled in from the data; stored in checkpoints).
+        allowed_models: class paths of networks outside ``oxygen_hpc.models`` this config may build (never saved
+            in checkpoints: whoever loads one passes their own, see :meth:`load_from_checkpoint`).
     """
 
     def __init__(self, model: dict, lam: float = 0.1, redfield_anchor: float | None = None, lr: float = 3e-3,
                  weight_decay: float = 1e-4, lr_min: float = 1e-4, n_zones: int | None = None,
-                 dims: dict | None = None, warmup_fraction: float = 0.02):
+                 dims: dict | None = None, warmup_fraction: float = 0.02, allowed_models: list[str] | None = None):
         if not 0.0 <= warmup_fraction < 1.0:
             raise ValueError(f"warmup_fraction must be in [0, 1), got {warmup_fraction}")
         super().__init__()
-        resolve_class(model)                       # fail at config time, not after the data is loaded
-        self.save_hyperparameters()
+        self.allowed_models = list(allowed_models or ())
+        resolve_class(model, self.allowed_models)  # fail at config time, not after the data is loaded
+        self.save_hyperparameters(ignore=["allowed_models"])
         self.net: torch.nn.Module | None = None
         if dims is not None:
             self._build(dims, n_zones)
 
     # -- building ---------------------------------------------------------------------------------------------
+    @classmethod
+    def load_from_checkpoint(cls, checkpoint_path: str | Path, map_location: Any = "cpu",
+                             allowed_models: Sequence[str] = (), strict: bool = True,
+                             weights_only: bool | None = None, **overrides) -> "OxyTask":
+        """The task of a checkpoint, read safely (``training.checkpoint.load_task``): ``weights_only``, only this
+        class's own arguments from its hyper-parameters, and a network class of this project or of the caller's
+        ``allowed_models``. A bad checkpoint raises :class:`~oxygen_hpc.training.checkpoint.CheckpointError`
+        naming the file. ``weights_only=False`` is refused: a checkpoint is never unpickled."""
+        from oxygen_hpc.training.checkpoint import load_task
+
+        if weights_only is False:
+            raise ValueError("OxyTask.load_from_checkpoint: weights_only=False is not supported (it would unpickle "
+                             "the file, which can run code)")
+
+        return load_task(cls, checkpoint_path, allowed_models, map_location, strict, **overrides)
+
     def _build(self, dims: dict, n_zones: int | None) -> None:
-        self.net = build_network(self.hparams.model, dims)
+        self.net = build_network(self.hparams.model, dims, self.allowed_models)
         self.hparams.dims = dict(dims)
         self.hparams.n_zones = int(n_zones or dims.get("n_zones", 32))
         z = self.hparams.n_zones

@@ -1,10 +1,12 @@
 """``oxygen-hpc check PARTITIONS_DIR``: verify every partition file against ``manifest.json``.
 
-Per file: present, sha256 and size, schema version, every listed partition's group with the contract's datasets
-and shapes, finite ``x``/``meta``/``edge_attr``, edge indices in range, ``owned`` count, and halos: the year's
-full graph is the union of all its partitions' edges (each owned node keeps all its in-edges), and every owned
-node's k-hop in-neighbourhood, with the in-edges of nodes closer than k, must be inside its partition.
-Prints one line per problem, naming the file; exit status 1 if any file is bad.
+Per file: present, size and sha256 (the shared verified opener's ``file_problems``), schema version, every listed
+partition's group with the contract's datasets and shapes, finite ``x``/``meta``/``edge_attr``, edge indices in
+range, ``owned`` count, and halos: the year's full graph is the union of all its partitions' edges (each owned node
+keeps all its in-edges), and every owned node's k-hop in-neighbourhood, with the in-edges of nodes closer than k,
+must be inside its partition. A file that cannot be read (damaged HDF5) is one problem of that file, never the end
+of the run: every file is checked. Prints one line per problem, naming the file; exit status 1 if any file is bad,
+the manifest is unreadable or it says the partitioning did not finish (``complete: false``).
 """
 from __future__ import annotations
 
@@ -15,15 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from oxygen_contracts import schema
-from oxygen_contracts.hashing import sha256_file
 from oxygen_contracts.manifest import MANIFEST, ManifestError, PartitionManifest
-
-
-def _shapes(n: int, e: int, f: int, m: int, d: int) -> dict:
-    L = schema.SERIES_LEN
-    return {"x": (n, f), "meta": (n, m), "series": (n, L), "series_mask": (n, L), "series_fold": (n, L),
-            "y": (n,), "y_count": (n,), "fold": (n,), "nutrients": (n, 2), "nutrients_fold": (n,), "cell": (n,),
-            "owned": (n,), "edge_index": (2, e), "edge_attr": (e, d)}
+from oxygen_contracts.partitions import dataset_shapes, file_problems
 
 
 def _check_halo(groups: dict, hops: int) -> list[str]:
@@ -57,18 +52,36 @@ def _check_halo(groups: dict, hops: int) -> list[str]:
     return problems
 
 
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def _check_group(g, name: str, p: dict, man) -> tuple[list[str], tuple | None]:
+    """Problems of one zone group, and its (cell, owned, edge_index) for the halo check when it is sound."""
+    shapes = dataset_shapes(man, p)
+    problems = [f"{name}/{ds}: missing" if ds not in g else f"{name}/{ds}: shape {g[ds].shape} != {shape}"
+                for ds, shape in shapes.items() if ds not in g or g[ds].shape != shape]
+    if problems:
+        return problems, None
+    for ds in ("x", "meta", "edge_attr"):
+        if not np.isfinite(g[ds][()]).all():
+            problems.append(f"{name}/{ds}: non-finite values")
+    ei, owned, cell = g["edge_index"][()], g["owned"][()], g["cell"][()]
+    if ei.size and (ei.min() < 0 or ei.max() >= p["n_nodes"]):
+        return problems + [f"{name}/edge_index: indices outside [0, {p['n_nodes']})"], None
+    if int(owned.sum()) != p["n_owned"]:
+        problems.append(f"{name}/owned: {int(owned.sum())} owned != manifest {p['n_owned']}")
+    return problems, (cell, owned.astype(bool), ei)
+
+
 def check_file(root: Path, entry: dict, parts: list[dict], man: PartitionManifest | dict) -> list[str]:
     import h5py
 
-    path = root / entry["file"]
-    if not path.is_file():
-        return ["missing"]
-    problems = []
-    if path.stat().st_size != entry["bytes"]:
-        problems.append(f"size {path.stat().st_size} != manifest {entry['bytes']}")
-    if sha256_file(path) != entry["sha256"]:
-        problems.append("sha256 does not match the manifest")
-    f_, m_, d_ = len(man["feature_names"]), len(man["meta_names"]), len(man["edge_feature_names"])
+    path = Path(root) / entry["file"]
+    problems = file_problems(path, entry)
+    if problems == ["missing"]:
+        return problems
     groups = {}
     try:
         with h5py.File(path, "r") as f:
@@ -76,41 +89,35 @@ def check_file(root: Path, entry: dict, parts: list[dict], man: PartitionManifes
                 problems.append(f"schema_version {f.attrs.get('schema_version')} != {man['schema_version']}")
             for p in parts:
                 name = schema.zone_group(p["zone"])
-                if name not in f:
-                    problems.append(f"{name}: group missing")
-                    continue
-                g = f[name]
-                for ds, shape in _shapes(p["n_nodes"], p["n_edges"], f_, m_, d_).items():
-                    if ds not in g:
-                        problems.append(f"{name}/{ds}: missing")
-                    elif g[ds].shape != shape:
-                        problems.append(f"{name}/{ds}: shape {g[ds].shape} != {shape}")
-                if any(ds not in g or g[ds].shape != s for ds, s in
-                       _shapes(p["n_nodes"], p["n_edges"], f_, m_, d_).items()):
-                    continue
-                for ds in ("x", "meta", "edge_attr"):
-                    if not np.isfinite(g[ds][()]).all():
-                        problems.append(f"{name}/{ds}: non-finite values")
-                ei, owned, cell = g["edge_index"][()], g["owned"][()], g["cell"][()]
-                if ei.size and (ei.min() < 0 or ei.max() >= p["n_nodes"]):
-                    problems.append(f"{name}/edge_index: indices outside [0, {p['n_nodes']})")
-                    continue
-                if int(owned.sum()) != p["n_owned"]:
-                    problems.append(f"{name}/owned: {int(owned.sum())} owned != manifest {p['n_owned']}")
-                groups[p["zone"]] = (cell, owned, ei)
-    except OSError as e:
-        return problems + [f"cannot open as HDF5 ({str(e).splitlines()[0]})"]
-    return problems + _check_halo(groups, int(man["layers"]))
+                try:
+                    if name not in f:
+                        problems.append(f"{name}: group missing")
+                        continue
+                    found, sound = _check_group(f[name], name, p, man)
+                except Exception as e:           # noqa: BLE001 (damaged HDF5: h5py raises KeyError, RuntimeError, …)
+                    found, sound = [f"{name}: unreadable ({_first_line(e)})"], None
+                problems += found
+                if sound is not None:
+                    groups[p["zone"]] = sound
+    except Exception as e:                       # noqa: BLE001
+        return problems + [f"cannot read as HDF5 ({_first_line(e)})"]
+    try:
+        return problems + _check_halo(groups, int(man["layers"]))
+    except Exception as e:                       # noqa: BLE001 (values a damaged file made absurd)
+        return problems + [f"halo check failed ({_first_line(e)})"]
 
 
-def check_dir(root: str | Path) -> dict[str, list[str]]:
-    """{file name: problems} for every bad file (empty dict = all good)."""
+def check_dir(root: str | Path) -> tuple[dict[str, list[str]], int]:
+    """({file name: problems} of every bad file, empty = all good; files the manifest lists). A manifest that says
+    the partitioning did not finish is a problem of ``manifest.json``; its files are still checked."""
     root = Path(root)
     try:
         man = PartitionManifest.read(root, require_complete=False)
     except ManifestError as e:
-        return {MANIFEST: [str(e)]}
+        return {MANIFEST: [str(e).removeprefix(f"{root / MANIFEST}: ")]}, 0
     bad = {}
+    if not man.complete:
+        bad[MANIFEST] = ["partitioning did not finish (complete: false); run `oxygen-hpc partition` again"]
     for entry in man["files"]:
         parts = [p for p in man["partitions"] if p["year"] == entry["year"]]
         problems = check_file(root, entry, parts, man)
@@ -120,23 +127,21 @@ def check_dir(root: str | Path) -> dict[str, list[str]]:
     for p in sorted(root.glob("year=*.h5")):
         if p.name not in listed:
             bad[p.name] = ["not listed in the manifest"]
-    return bad
+    return bad, len(listed)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="oxygen-hpc check", description="verify partitions against their manifest")
     ap.add_argument("partitions_dir")
     args = ap.parse_args(argv)
-    bad = check_dir(args.partitions_dir)
+    bad, n = check_dir(args.partitions_dir)
     for name, problems in bad.items():
         for p in problems:
             print(f"BAD {Path(args.partitions_dir) / name}: {p}")
-    try:
-        n = len(PartitionManifest.read(args.partitions_dir, require_complete=False).files)
-    except ManifestError:
-        n = 0
-    print(f"check: {n - len([b for b in bad if b != MANIFEST])} of {n} files good, {len(bad)} bad "
-          f"in {args.partitions_dir}")
+    n_bad = len([b for b in bad if b != MANIFEST])
+    good = n - len([b for b, probs in bad.items() if b != MANIFEST and probs != ["not listed in the manifest"]])
+    note = f"; {MANIFEST}: {bad[MANIFEST][0]}" if MANIFEST in bad else ""
+    print(f"check: {good} of {n} files good, {n_bad} bad in {args.partitions_dir}{note}")
     return 1 if bad else 0
 
 

@@ -18,7 +18,7 @@ def _manifest(**over) -> dict:
     m = {"schema_version": schema.SCHEMA_VERSION, "grid": GRID.to_dict(), "layers": 2,
          "feature_names": ["a", "b", "c"], "meta_names": ["m"], "edge_feature_names": ["d", "e"],
          "normalisation": {"observations": {"oxygen_mean": 170.0}}, "complete": True,
-         "files": [{"year": 2000, "file": "year=2000.h5", "sha256": "0", "bytes": 1, "n_obs_rows": 3,
+         "files": [{"year": 2000, "file": "year=2000.h5", "sha256": "0" * 64, "bytes": 1, "n_obs_rows": 3,
                     "n_obs_used": 3}],
          "partitions": [{"year": 2000, "zone": z, "n_nodes": 5, "n_owned": 4, "n_edges": 6, "n_labelled": z}
                         for z in (1, 0)]}
@@ -60,6 +60,19 @@ def test_reads_what_consumers_use(tmp_path):
     ({k: v for k, v in _manifest().items() if k != "layers"}, "missing layers"),
     (_manifest(partitions=[{"year": 2000}]), "'partitions' must be"),
     (_manifest(grid={**GRID.to_dict(), "resolution_deg": 7}), "resolution_deg"),
+    # values of the wrong type or range: what consumers index, hash or open (issue 16, item 7)
+    (_manifest(files=[{**_manifest()["files"][0], "bytes": "many"}]), "must be counts"),
+    (_manifest(files=[{**_manifest()["files"][0], "file": "../../etc/passwd"}]), "must be 'year=2000.h5'"),
+    (_manifest(files=[{**_manifest()["files"][0], "sha256": 5}]), "sha256 must be"),
+    (_manifest(files=_manifest()["files"] * 2), "listed twice"),
+    (_manifest(files=[]), "has no file entry"),
+    (_manifest(partitions=[{"year": 2000, "zone": 9, "n_nodes": 5, "n_owned": 4, "n_edges": 6, "n_labelled": 0}]),
+     "out of range"),
+    (_manifest(partitions=[{"year": 2000, "zone": 0, "n_nodes": -5, "n_owned": 4, "n_edges": 6, "n_labelled": 0}]),
+     "must be counts"),
+    (_manifest(layers="2"), "'layers' must be a count"),
+    (_manifest(feature_names="abc"), "'feature_names' must be a list"),
+    (_manifest(normalisation={}), "normalisation.observations"),
 ])
 def test_bad_manifests_are_refused_naming_the_file(tmp_path, data, match):
     if data is not None:

@@ -11,16 +11,16 @@ FIELDS = {"x": 9, "meta": 9, "series": 11, "series_mask": 11, "nutrients": 2, "n
 
 def test_lazy_handles_and_pickle(root):
     ds = PartitionDataset(root, years=[2001], zones=[0, 3], stage="validate", val_fold=0, test_fold=1)
-    assert len(ds) == 2 and ds.zones == [0, 3] and ds._files == {}
+    assert len(ds) == 2 and ds.zones == [0, 3] and ds.files._files == {}    # verified, but no handle kept
     d = ds[1]
-    assert len(ds._files) == 1 and int(d.zone) == 3 and int(d.year) == 2001
+    assert len(ds.files._files) == 1 and int(d.zone) == 3 and int(d.year) == 2001
     clone = pickle.loads(pickle.dumps(ds))
-    assert clone._files == {}
+    assert clone.files._files == {}
     assert torch.equal(clone[1].x, d.x)
-    ds._pid = -1                                   # as after a fork: handles are reopened, not shared
-    old = dict(ds._files)
+    ds.files._pid = -1                             # as after a fork: handles are reopened, not shared
+    old = dict(ds.files._files)
     ds[0]
-    assert all(ds._files[k] is not old[k] for k in ds._files)
+    assert all(ds.files._files[k] is not old[k] for k in ds.files._files)
     ds.close()
 
 

@@ -41,15 +41,18 @@ def test_cli_writes_everything(tiny_ocean, tmp_path, write_recon, capsys):
     inv = trends[(trends.series == "inventory_mol") & (trends.region == "global")].iloc[0]
     assert inv.n == 4 and inv.ci95_low < inv.slope_per_decade < inv.ci95_high
     with xr.open_dataset(out / "products.nc") as ds:
+        ds = ds.set_xindex("region_name")             # region names: a CF label (auxiliary coordinate)
         assert ds.attrs["Conventions"] == "CF-1.8" and ds["o2_inventory"].attrs["units"] == "mol"
         assert list(ds["threshold"].values) == [20.0, 30.0, 60.0]
         glob = yearly[yearly.region == "global"]
-        np.testing.assert_allclose(ds["o2_inventory"].sel(region="global").values, glob["inventory_mol"])
-        np.testing.assert_allclose(ds["omz_area"].sel(region="global", threshold=30.0).values,
+        np.testing.assert_allclose(ds["o2_inventory"].sel(region_name="global").values, glob["inventory_mol"])
+        np.testing.assert_allclose(ds["omz_area"].sel(region_name="global", threshold=30.0).values,
                                    glob["omz30_area_km2"])
         assert list(ds["year"].values) == list(glob["year"])
-    maps = sorted((out / "maps").glob("*.png"))
+    maps = sorted((out / "maps").glob("o2_1*.png"))
     assert [p.name for p in maps] == ["o2_1996_0m.png", "o2_1996_500m.png"]   # nearest level; 1800 absent
+    trend_maps = sorted(p.name for p in (out / "maps").glob("o2_trend_*.png"))
+    assert trend_maps == ["o2_trend_0m.png", "o2_trend_500m.png"]
     assert "1800" in printed
     series = sorted(p.name for p in (out / "timeseries").glob("*.png"))
     assert series == ["inventory.png", "inventory_basins.png", "omz_area.png"]
