@@ -56,6 +56,14 @@ echo "== $(date -Is) job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}) 
 
 # srun does not inherit --cpus-per-task from sbatch since Slurm 22.05.
 [[ -n ${SLURM_CPUS_PER_TASK:-} ]] && export SRUN_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK
+# DDP's rendezvous host: the first node of the job at the address Slurm itself reaches it by (NodeAddr; on most
+# clusters its host name). Lightning would take the first node *name*, which need not resolve (the dev cluster's
+# two nodes on one host, clusters whose node names are not DNS names). An exported MASTER_ADDR wins.
+if [[ -z ${MASTER_ADDR:-} && -n ${SLURM_JOB_NODELIST:-} ]] && command -v scontrol >/dev/null; then
+    first=$(scontrol show hostnames "$SLURM_JOB_NODELIST" 2>/dev/null | head -n 1 || true)
+    addr=$(scontrol show node "$first" 2>/dev/null | grep -o 'NodeAddr=[^ ]*' | head -n 1 | cut -d= -f2 || true)
+    if [[ -n ${addr:-$first} ]]; then export MASTER_ADDR=${addr:-$first}; fi
+fi
 extra=()
 [[ $ACCELERATOR == cpu ]] && extra+=(--trainer.accelerator=cpu)
 srun --kill-on-bad-exit=1 "$OXY" fit --config "$CONFIG" --trainer.num_nodes="$NNODES" \

@@ -37,6 +37,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:  # a test marked slurm gets the cluster without naming the fixture
         if item.get_closest_marker("slurm") and "slurm_cluster" not in item.fixturenames:
             item.fixturenames.insert(0, "slurm_cluster")
+    # Tests marked gpu need CUDA: without it they are deselected (not skipped) unless `-m` names gpu; they run in
+    # `make gpu-check` (benchmarks/gpu_check.py) on a GPU machine.
+    gpu = [i for i in items if i.get_closest_marker("gpu")]
+    if gpu and "gpu" not in (config.option.markexpr or ""):
+        import torch
+
+        if not torch.cuda.is_available():
+            config.hook.pytest_deselected(items=gpu)
+            items[:] = [i for i in items if not i.get_closest_marker("gpu")]
 
 
 @pytest.fixture(scope="session")

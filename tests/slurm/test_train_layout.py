@@ -60,14 +60,21 @@ def test_layout_problems_are_named(tmp_path):
 
 
 def _sbatch(tmp_path, flags: list[str], **env) -> tuple[int, float, str, Path]:
+    """(exit code, seconds from submission to the end, Slurm's log, the run's log). Polled every 0.5 s: `sbatch
+    --wait` polls ever more slowly (a 12 s job on a loaded machine read as 42 s)."""
+    from .jobs import show, wait_end
+
     run_dir = tmp_path / "run"
     e = dict(os.environ, CONFIG=str(_config(tmp_path)), RUN_DIR=str(run_dir), **env)
     t0 = time.monotonic()
-    r = subprocess.run(["sbatch", "--wait", "--parsable", *DEV, *flags, str(TRAIN)], cwd=tmp_path, env=e,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(["sbatch", "--parsable", *DEV, *flags, str(TRAIN)], cwd=tmp_path, env=e,
+                       capture_output=True, text=True, timeout=60, check=True)
     job = r.stdout.strip().split(";")[0]
+    wait_end(job, e, 110)
+    took = time.monotonic() - t0
+    rc = int(show(job, e).get("ExitCode", "-1:0").split(":")[0])
     slurm_log = (tmp_path / f"oxygen-fit-{job}.out").read_text()
-    return r.returncode, time.monotonic() - t0, slurm_log, run_dir / "logs" / f"train-{job}.out"
+    return rc, took, slurm_log, run_dir / "logs" / f"train-{job}.out"
 
 
 @pytest.mark.slurm
