@@ -121,6 +121,12 @@ class Predictor:
         if not cfg.checkpoints:
             raise PredictError("checkpoints: none given (set it in the config or pass --checkpoint)")
         for c in cfg.checkpoints:
+            if Path(c).is_dir() and (Path(c) / "checkpoint").is_dir():
+                raise PredictError(
+                    f"{c}: a DeepSpeed checkpoint folder (sharded; predict reads one file). Convert it once, then "
+                    f"pass the file: python -c \"from pytorch_lightning.utilities.deepspeed import "
+                    f"convert_zero_checkpoint_to_fp32_state_dict as c; c('{c}', '{Path(c).with_suffix('')}"
+                    f"_fp32.ckpt')\" (docs/cluster.md)")
             if not Path(c).is_file():
                 raise PredictError(f"checkpoint not found: {c}")
         self.grid = self.manifest.grid

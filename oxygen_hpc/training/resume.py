@@ -134,11 +134,11 @@ def check(root: Path, ident: dict, explicit_ckpt: bool) -> Path | None:
         raise RunMismatch(f"{root} has a checkpoint ({ckpt}) but no run record ({RECORD}), so it cannot tell "
                           f"whether it belongs to this config; it was not resumed. {todo}")
     why = differences(ident["config"], rec.get("config", {})) if rec["fingerprint"] != ident["fingerprint"] else []
+    if not why and rec["world_size"] != ident["world_size"]:   # first: with strategy `auto` the strategy follows it
+        raise RunMismatch(world_size_message(root, ckpt, rec, ident))
     if rec["strategy"] != ident["strategy"]:
         why.insert(0, f"strategy: {ident['strategy']} here, {rec['strategy']} in the record")
     if why:
         raise RunMismatch(f"{root} belongs to another run ({'; '.join(why)}), so its checkpoint {ckpt} was not "
                           f"resumed. {todo}")
-    if rec["world_size"] != ident["world_size"]:
-        raise RunMismatch(world_size_message(root, ckpt, rec, ident))
     return ckpt

@@ -122,3 +122,12 @@ def test_a_manifest_that_lies_about_a_partition_exits_2(infer_parts, ckpts, tmp_
     assert predict("--partitions", d, "--checkpoint", ckpts[0], "--out", tmp_path / "rec") == 2
     err = capsys.readouterr().err
     assert "year=" in err and "zone=" in err and "Traceback" not in err
+
+
+def test_a_deepspeed_checkpoint_folder_is_answered_with_the_conversion(infer_parts, tmp_path, capsys):
+    ds = tmp_path / "last.ckpt"
+    (ds / "checkpoint").mkdir(parents=True)                    # DeepSpeed's sharded layout: a folder
+    assert predict("--partitions", infer_parts, "--checkpoint", ds, "--out", tmp_path / "rec") == 2
+    err = capsys.readouterr().err
+    assert "DeepSpeed checkpoint folder" in err and "convert_zero_checkpoint_to_fp32_state_dict" in err
+    assert str(ds) in err and "Traceback" not in err
