@@ -15,6 +15,7 @@ VERBS = {
     "ingest": ("preprocessing.ingest.cli", "read observation files into the Parquet observation store"),
     "partition": ("preprocessing.partition.cli", "grid observations and write HDF5 graph partitions"),
     "check": ("preprocessing.partition.check", "verify partitions against their manifest"),
+    "background": ("oxygen_hpc.background.cli", "covariate background field from training folds (the anomaly)"),
     "fit": ("oxygen_hpc.training.cli", "train (LightningCLI)"),
     "validate": ("oxygen_hpc.training.cli", "validate a checkpoint (LightningCLI)"),
     "test": ("oxygen_hpc.training.cli", "test a checkpoint (LightningCLI)"),

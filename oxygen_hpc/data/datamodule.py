@@ -58,6 +58,9 @@ class PartitionDataModule(pl.LightningDataModule):
             in proportion to their labelled nodes, so each label is equally likely and label-less partitions are
             skipped) or ``"uniform"``.
         seed: sampler and masking seed.
+        background: a background field built for these partitions and held-out folds (``oxygen-hpc
+            background``): one more input column and the network's output offset (the model learns the anomaly;
+            see ``oxygen_hpc.background``). The network reads the switch from ``dims`` (``use_background``).
     """
 
     def __init__(self, root: str, val_fold: int | None = 0, test_fold: int | None = 1,
@@ -66,7 +69,7 @@ class PartitionDataModule(pl.LightningDataModule):
                  prefetch_factor: int | None = 2, persistent_workers: bool = False, pin_memory: bool = False,
                  use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0,
                  fit_split: str = "fold", fit_subgraph: bool = False, eval_years: Sequence[int] | None = None,
-                 sample_weighting: str = "labels"):
+                 sample_weighting: str = "labels", background: str | None = None):
         super().__init__()
         if sample_weighting not in SAMPLE_WEIGHTINGS:
             raise ValueError(f"sample_weighting must be one of {SAMPLE_WEIGHTINGS}, got {sample_weighting!r}")
@@ -79,6 +82,7 @@ class PartitionDataModule(pl.LightningDataModule):
         self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
         self.fit_split, self.fit_subgraph = fit_split, fit_subgraph
         self.sample_weighting = sample_weighting
+        self.background = background
         self.datasets: dict[str, PartitionDataset] = {}
         self.train_sampler: ZoneWeightedSampler | None = None
         self._zone_weights: dict[int, float] = {}
@@ -94,13 +98,16 @@ class PartitionDataModule(pl.LightningDataModule):
     def dims(self) -> dict:
         """What the model needs from the data: feature dimensions and zones (the partitions' manifest) and
         ``use_obs_inputs`` (whether the loader gives observations as inputs: the one switch for both)."""
-        return {**self.manifest.dims, "use_obs_inputs": bool(self.use_obs_inputs)}
+        d = {**self.manifest.dims, "use_obs_inputs": bool(self.use_obs_inputs),
+             "use_background": self.background is not None}
+        d["in_features"] += int(d["use_background"])          # the background is one more column of x
+        return d
 
     def _ds(self, stage: str, years=None) -> PartitionDataset:
         folds = (None, None) if stage == "predict" else (self.val_fold, self.test_fold)
         return PartitionDataset(self.root, years if years is not None else self.years, self.zones, stage,
                                 *folds, self.use_obs_inputs, self.obs_input_fraction, self.seed, self.fit_split,
-                                self.fit_subgraph)
+                                self.fit_subgraph, self.background)
 
     def setup(self, stage: str | None = None) -> None:
         if stage in (None, "fit"):

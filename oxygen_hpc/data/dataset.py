@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
-from oxygen_hpc.data.masking import FIT_SPLITS, STAGES, mask_partition
+from oxygen_hpc.data.background import BackgroundFile
+from oxygen_hpc.data.masking import FIT_SPLITS, STAGES, held_out, mask_partition, one_target_fold
 from oxygen_hpc.data.subgraph import khop_in_subgraph
 from oxygen_contracts.manifest import PartitionManifest
 from oxygen_contracts.partitions import PartitionFiles
@@ -39,12 +40,16 @@ class PartitionDataset(torch.utils.data.Dataset):
             which gives the targets the same predictions for a fraction of the cost (see ``subgraph``; default
             off: the chemistry regulariser then only sees the subgraph).
         seed: seed of that split (varies per call, deterministic per process).
+        background: a background field (``oxygen-hpc background``) built for these partitions and held-out folds:
+            each node gets it as ``background`` (µmol/kg) and as one more ``x`` column (normalised like the
+            observations); with ``fit_split="fold"`` each fit draw's targets are one training fold, and every node
+            reads the background row fitted without that fold (see ``oxygen_hpc.background``).
     """
 
     def __init__(self, root: str | Path, years: Sequence[int] | None = None, zones: Sequence[int] | None = None,
                  stage: str = "fit", val_fold: int | None = None, test_fold: int | None = None,
                  use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0,
-                 fit_split: str = "fold", fit_subgraph: bool = False):
+                 fit_split: str = "fold", fit_subgraph: bool = False, background: str | Path | None = None):
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
         if fit_split not in FIT_SPLITS:
@@ -62,6 +67,8 @@ class PartitionDataset(torch.utils.data.Dataset):
         self.norm = self.manifest.observation_norm
         self.files = PartitionFiles(self.manifest)
         self.files.verify({y for y, _ in self.index})
+        self.background = None if background is None else BackgroundFile(
+            background, self.manifest, val_fold, test_fold, check_folds=stage != "predict")
 
     @property
     def zones(self) -> list[int]:
@@ -97,8 +104,17 @@ class PartitionDataset(torch.utils.data.Dataset):
         year, zone = self.index[i]
         a = self.raw(i)
         rng = np.random.default_rng([self.seed, year, zone, epoch, pos + 1])
+        targets = None
+        if self.background is not None and self.stage == "fit" and self.fit_split == "fold":
+            targets = one_target_fold(a["fold"], held_out(self.val_fold, self.test_fold), rng)
         m = mask_partition(a, self.stage, self.val_fold, self.test_fold, self.norm, self.use_obs_inputs,
-                           self.obs_input_fraction, rng, self.fit_split)
+                           self.obs_input_fraction, rng, self.fit_split, targets)
+        if self.background is not None:
+            row = self.background.row(int(targets[0]) if targets is not None and len(targets) else None)
+            bg = self.background.read(year, zone, row, len(a["cell"]))
+            a["background"] = bg
+            a["x"] = np.concatenate([a["x"], ((bg - self.norm["oxygen_mean"]) / self.norm["oxygen_std"])[:, None]],
+                                    axis=1).astype(np.float32)
         if self.stage == "fit" and self.fit_subgraph:
             a, m = self._subgraph(a, m)
         t = torch.from_numpy
@@ -108,5 +124,5 @@ class PartitionDataset(torch.utils.data.Dataset):
             nutrients=t(m["nutrients"]), nutrients_mask=t(m["nutrients_mask"]), obs=t(m["obs"]),
             obs_mask=t(m["obs_mask"]), y=t(m["y"]), owned=t(a["owned"].astype(bool)),
             cell=t(a["cell"].astype(np.int64)), zone=torch.tensor([zone]), year=torch.tensor([year]),
-            num_nodes=len(a["cell"]),
+            num_nodes=len(a["cell"]), **({"background": t(a["background"])} if "background" in a else {}),
         )

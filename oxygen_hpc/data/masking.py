@@ -52,10 +52,20 @@ def target_folds(fold: np.ndarray, H: np.ndarray, obs_input_fraction: float, rng
     return train[pick]
 
 
+def one_target_fold(fold: np.ndarray, H: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One training fold of ``fold`` drawn uniformly as the target fold (with a background field each draw's
+    targets are one fold, whose own background row never saw its labels; see ``oxygen_hpc.background``)."""
+    train = np.unique(fold[(fold != NO_FOLD) & ~np.isin(fold, H)]).astype(np.int64)
+    return train[[rng.integers(len(train))]] if len(train) else train
+
+
 def mask_partition(a: dict, stage: str, val_fold: int | None, test_fold: int | None, norm: dict,
                    use_obs_inputs: bool = True, obs_input_fraction: float = 0.5,
-                   rng: np.random.Generator | None = None, fit_split: str = "fold") -> dict:
-    """Masked, normalised arrays from one partition's raw datasets ``a`` (numpy). Returns numpy arrays."""
+                   rng: np.random.Generator | None = None, fit_split: str = "fold",
+                   targets: np.ndarray | None = None) -> dict:
+    """Masked, normalised arrays from one partition's raw datasets ``a`` (numpy). Returns numpy arrays.
+    ``targets``: in ``fit`` with ``fit_split="fold"``, the target folds already drawn by the caller (else drawn
+    here with :func:`target_folds`)."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
     if fit_split not in FIT_SPLITS:
@@ -65,7 +75,9 @@ def mask_partition(a: dict, stage: str, val_fold: int | None, test_fold: int | N
     fold = a["fold"]
     hidden = H           # folds whose node-level inputs (obs, nutrients) are hidden
     if stage == "fit" and fit_split == "fold":
-        hidden = np.concatenate([H, target_folds(fold, H, obs_input_fraction, rng or np.random.default_rng(0))])
+        if targets is None:
+            targets = target_folds(fold, H, obs_input_fraction, rng or np.random.default_rng(0))
+        hidden = np.concatenate([H, np.asarray(targets, np.int64)])
 
     s_vis = a["series_mask"].astype(bool) & ~np.isin(a["series_fold"], H)
     series = np.where(s_vis, (np.nan_to_num(a["series"]) - om) / os_, 0.0).astype(np.float32)

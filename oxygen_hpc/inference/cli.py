@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-model", dest="allowed_models", nargs="+", action="extend", metavar="CLASS_PATH",
                    help="a network class outside oxygen_hpc.models the checkpoints may name (added to the config's "
                         "allowed_models)")
+    p.add_argument("--background", help="background field of models that learn the anomaly (oxygen-hpc background)")
     p.add_argument("--quiet", action="store_true", help="no line per year")
     return p
 
@@ -44,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
 def _config(a: argparse.Namespace):
     from oxygen_hpc.inference.config import load_config, parse_years
 
-    keys = ("partitions", "checkpoints", "out", "batch_nodes", "device", "precision", "threads", "num_workers")
+    keys = ("partitions", "checkpoints", "out", "batch_nodes", "device", "precision", "threads", "num_workers",
+            "background")
     over = {k: getattr(a, k) for k in keys if getattr(a, k) is not None}
     if a.years is not None:
         over["years"] = parse_years(a.years)

@@ -34,6 +34,8 @@ class InferConfig:
         resume: skip years whose finished file matches these checkpoints (else recompute every year).
         allowed_models: class paths of networks outside ``oxygen_hpc.models`` that the checkpoints may name (a
             checkpoint's own list is never trusted; without this only the project's models are built).
+        background: the background field of models that learn the anomaly (``oxygen-hpc background``, built for
+            these partitions); required exactly when the checkpoints' models use one.
     """
 
     partitions: str | None = None
@@ -48,6 +50,7 @@ class InferConfig:
     complevel: int = 1
     resume: bool = True
     allowed_models: list[str] = field(default_factory=list)
+    background: str | None = None
 
     def __post_init__(self):
         if self.years is not None and (len(self.years) != 2 or self.years[1] < self.years[0]):

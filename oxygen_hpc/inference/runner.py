@@ -25,6 +25,7 @@ from oxygen_hpc.inference.ranks import Ranks, assign_years
 from oxygen_contracts.hashing import sha256_file
 from oxygen_contracts.manifest import ManifestError, PartitionManifest
 from oxygen_contracts.partitions import PartitionError
+from oxygen_hpc.data.background import BackgroundError
 
 
 class PredictError(ValueError):
@@ -147,6 +148,10 @@ class Predictor:
         self.ckpt_sha = [sha256_file(c) for c in cfg.checkpoints]
         self.manifest_sha = self.manifest.sha256()
         key = {"checkpoints": self.ckpt_sha, "partitions_manifest": self.manifest_sha, "precision": cfg.precision}
+        if cfg.background is not None:
+            if not Path(cfg.background).is_file():
+                raise PredictError(f"background not found: {cfg.background}")
+            key["background"] = sha256_file(cfg.background)
         self.run_key = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
         self.nets: list[torch.nn.Module] | None = None
         self._ocean: np.ndarray | None = None
@@ -175,7 +180,8 @@ class Predictor:
     def _loader(self, years: list[int]):
         from oxygen_hpc.data.dataset import PartitionDataset
 
-        ds = PartitionDataset(self.cfg.partitions, years=years, stage="predict", val_fold=None, test_fold=None)
+        ds = PartitionDataset(self.cfg.partitions, years=years, stage="predict", val_fold=None, test_fold=None,
+                              background=self.cfg.background)
         n_nodes = {(p["year"], p["zone"]): p["n_nodes"] for p in self.manifest["partitions"]}
         packs = []
         for y in years:
@@ -223,7 +229,7 @@ class Predictor:
         naming the file; the partitions of every year to do are verified before the first is written."""
         try:
             return self._run(on_year)
-        except PartitionError as e:
+        except (PartitionError, BackgroundError) as e:
             raise PredictError(_one_line(e)) from None
 
     def _run(self, on_year) -> list[YearStats]:
@@ -233,6 +239,14 @@ class Predictor:
             return out
         if self.nets is None:
             self.nets = load_members(self.cfg.checkpoints, self.device, self.cfg.allowed_models)
+            uses = {bool(getattr(n, "use_background", False)) for n in self.nets}
+            if uses == {True} and self.cfg.background is None:
+                raise PredictError("the checkpoints' models learn the anomaly from a background field: pass it "
+                                   "(--background FILE, from `oxygen-hpc background`)")
+            if uses != {True} and self.cfg.background is not None:
+                raise PredictError(f"--background {self.cfg.background} given, but "
+                                   f"{'some' if True in uses else 'none'} of the checkpoints' models use one: "
+                                   "ensemble members must agree, and a model without one takes none")
         for y in todo:
             writer.clear_temporaries(self.cfg.out, y)
         ds, loader = self._loader(todo)

@@ -19,6 +19,8 @@ class BiLSTM(NodeRegressor):
         meta_features (int), edge_features (int): unused.
         hidden (int): LSTM output width (even).
         target_mean (float), target_std (float): output scale, µmol/kg.
+        use_background (bool): predict the anomaly: the batch's ``background`` (µmol/kg) is the output's offset
+            (set by the data: ``PartitionDataModule(background=...)``).
 
     Shapes:
         - **input:** batch with N nodes
@@ -26,8 +28,9 @@ class BiLSTM(NodeRegressor):
     """
 
     def __init__(self, in_features: int, meta_features: int = 0, edge_features: int = 0, hidden: int = 32,
-                 target_mean: float = 170.0, target_std: float = 80.0) -> None:
-        super().__init__(target_mean, target_std)
+                 target_mean: float = 170.0, target_std: float = 80.0,
+                 use_background: bool = False) -> None:
+        super().__init__(target_mean, target_std, use_background)
         self.temporal = TemporalEncoder(hidden)
         self.embed = nn.Linear(in_features, hidden)
         self.head = nn.Sequential(nn.SiLU(), nn.Linear(2 * hidden, hidden), nn.SiLU(), nn.Linear(hidden, 1))
@@ -35,4 +38,4 @@ class BiLSTM(NodeRegressor):
     def forward(self, batch: Any) -> Tensor:
         series, mask = series_inputs(batch)
         h = torch.cat([self.temporal(series, mask), self.embed(batch.x)], dim=-1)
-        return self.denormalise(self.head(h))
+        return self.denormalise(self.head(h), batch)

@@ -17,12 +17,13 @@ class GAT(GraphBaseline):
 
     def __init__(self, in_features: int, meta_features: int = 0, edge_features: int = 0, hidden: int = 32,
                  layers: int = 2, heads: int = 4, temporal: bool = False, use_obs_inputs: bool = False,
-                 target_mean: float = 170.0, target_std: float = 80.0) -> None:
+                 target_mean: float = 170.0, target_std: float = 80.0,
+                 use_background: bool = False) -> None:
         if hidden % heads:
             raise ValueError(f"hidden ({hidden}) must be divisible by heads ({heads})")
         self.heads = heads
         super().__init__(in_features, meta_features, edge_features, hidden, layers, temporal, use_obs_inputs,
-                         target_mean, target_std)
+                         target_mean, target_std, use_background)
 
     def make_conv(self, hidden: int) -> nn.Module:
         return GATConv(hidden, hidden // self.heads, heads=self.heads,

@@ -21,12 +21,15 @@ class GraphBaseline(NodeRegressor):
         temporal (bool): add the BiLSTM series encoder.
         use_obs_inputs (bool): feed ``obs``/``obs_mask``.
         target_mean (float), target_std (float): output scale, µmol/kg.
+        use_background (bool): predict the anomaly: the batch's ``background`` (µmol/kg) is the output's offset
+            (set by the data: ``PartitionDataModule(background=...)``).
     """
 
     def __init__(self, in_features: int, meta_features: int = 0, edge_features: int = 0, hidden: int = 32,
                  layers: int = 2, temporal: bool = False, use_obs_inputs: bool = False,
-                 target_mean: float = 170.0, target_std: float = 80.0) -> None:
-        super().__init__(target_mean, target_std)
+                 target_mean: float = 170.0, target_std: float = 80.0,
+                 use_background: bool = False) -> None:
+        super().__init__(target_mean, target_std, use_background)
         self.edge_features, self.temporal, self.use_obs_inputs = edge_features, temporal, use_obs_inputs
         self.encoder = FeatureEncoder(node_input_dim(in_features, True, use_obs_inputs), hidden, 2)
         if temporal:
@@ -49,4 +52,4 @@ class GraphBaseline(NodeRegressor):
             h = self.fuse(torch.cat([h, self.temporal_encoder(series, mask)], dim=-1))
         for conv in self.convs:
             h = h + self.act(self.conv_forward(conv, h, batch))
-        return self.denormalise(self.head(h))
+        return self.denormalise(self.head(h), batch)

@@ -22,6 +22,8 @@ class MLP(NodeRegressor):
         use_obs_inputs (bool): feed ``obs``/``obs_mask``.
         dropout (float): dropout between layers.
         target_mean (float), target_std (float): output scale, µmol/kg.
+        use_background (bool): predict the anomaly: the batch's ``background`` (µmol/kg) is the output's offset
+            (set by the data: ``PartitionDataModule(background=...)``).
 
     Shapes:
         - **input:** batch with N nodes
@@ -30,11 +32,12 @@ class MLP(NodeRegressor):
 
     def __init__(self, in_features: int, meta_features: int = 0, edge_features: int = 0, hidden: int = 64,
                  layers: int = 3, use_obs_inputs: bool = False, dropout: float = 0.0, target_mean: float = 170.0,
-                 target_std: float = 80.0) -> None:
-        super().__init__(target_mean, target_std)
+                 target_std: float = 80.0,
+                 use_background: bool = False) -> None:
+        super().__init__(target_mean, target_std, use_background)
         self.use_obs_inputs = use_obs_inputs
         self.body = FeatureEncoder(node_input_dim(in_features, True, use_obs_inputs), hidden, layers, dropout)
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, batch: Any) -> Tensor:
-        return self.denormalise(self.head(self.body(node_inputs(batch, True, self.use_obs_inputs))))
+        return self.denormalise(self.head(self.body(node_inputs(batch, True, self.use_obs_inputs))), batch)

@@ -21,6 +21,8 @@ class MLPLSTM(NodeRegressor):
         layers (int): layers of the feature MLP.
         use_obs_inputs (bool): feed ``obs``/``obs_mask``.
         target_mean (float), target_std (float): output scale, µmol/kg.
+        use_background (bool): predict the anomaly: the batch's ``background`` (µmol/kg) is the output's offset
+            (set by the data: ``PartitionDataModule(background=...)``).
 
     Shapes:
         - **input:** batch with N nodes
@@ -29,8 +31,9 @@ class MLPLSTM(NodeRegressor):
 
     def __init__(self, in_features: int, meta_features: int = 0, edge_features: int = 0, hidden: int = 32,
                  layers: int = 2, use_obs_inputs: bool = False, target_mean: float = 170.0,
-                 target_std: float = 80.0) -> None:
-        super().__init__(target_mean, target_std)
+                 target_std: float = 80.0,
+                 use_background: bool = False) -> None:
+        super().__init__(target_mean, target_std, use_background)
         self.use_obs_inputs = use_obs_inputs
         self.encoder = FeatureEncoder(node_input_dim(in_features, True, use_obs_inputs), hidden, layers)
         self.temporal = TemporalEncoder(hidden)
@@ -39,4 +42,4 @@ class MLPLSTM(NodeRegressor):
     def forward(self, batch: Any) -> Tensor:
         series, mask = series_inputs(batch)
         h = torch.cat([self.encoder(node_inputs(batch, True, self.use_obs_inputs)), self.temporal(series, mask)], -1)
-        return self.denormalise(self.head(h))
+        return self.denormalise(self.head(h), batch)

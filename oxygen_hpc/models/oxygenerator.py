@@ -52,6 +52,8 @@ class OxyGenerator(NodeRegressor):
             activations (non-reentrant activation checkpointing; works with the regulariser's double backward).
         target_mean (float): output offset, µmol/kg.
         target_std (float): output scale, µmol/kg.
+        use_background (bool): predict the anomaly: the batch's ``background`` (µmol/kg) is the output's offset
+            (set by the data: ``PartitionDataModule(background=...)``).
 
     Shapes:
         - **input:** a batch following the batch contract with N nodes
@@ -62,8 +64,9 @@ class OxyGenerator(NodeRegressor):
                  affine: str = "lowrank", rank: int = 4, zoning: str = "hyper", num_zones: int = 32,
                  zone_column: int = -1, temporal: bool = True, use_obs_inputs: bool = True, encoder_layers: int = 2,
                  hyper_hidden: int = 32, edge_hidden: int = 16, dropout: float = 0.0, checkpoint: bool = False,
-                 target_mean: float = 170.0, target_std: float = 80.0) -> None:
-        super().__init__(target_mean, target_std)
+                 target_mean: float = 170.0, target_std: float = 80.0,
+                 use_background: bool = False) -> None:
+        super().__init__(target_mean, target_std, use_background)
         if zoning not in ZONINGS:
             raise ValueError(f"zoning must be one of {ZONINGS}, got {zoning!r}")
         self.zoning, self.affine, self.rank = zoning, affine, rank
@@ -105,4 +108,4 @@ class OxyGenerator(NodeRegressor):
                                use_reentrant=False)
             else:
                 h = self._layer(gen, conv, h, batch.edge_index, edge_attr, zone_input)
-        return self.denormalise(self.head(h))
+        return self.denormalise(self.head(h), batch)

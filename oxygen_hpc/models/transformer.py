@@ -24,6 +24,8 @@ class Transformer(NodeRegressor):
         layers (int): encoder layers.
         use_obs_inputs (bool): feed ``obs``/``obs_mask`` into the node token.
         target_mean (float), target_std (float): output scale, µmol/kg.
+        use_background (bool): predict the anomaly: the batch's ``background`` (µmol/kg) is the output's offset
+            (set by the data: ``PartitionDataModule(background=...)``).
 
     Shapes:
         - **input:** batch with N nodes
@@ -32,8 +34,9 @@ class Transformer(NodeRegressor):
 
     def __init__(self, in_features: int, meta_features: int = 0, edge_features: int = 0, d_model: int = 32,
                  heads: int = 4, layers: int = 2, use_obs_inputs: bool = False, target_mean: float = 170.0,
-                 target_std: float = 80.0) -> None:
-        super().__init__(target_mean, target_std)
+                 target_std: float = 80.0,
+                 use_background: bool = False) -> None:
+        super().__init__(target_mean, target_std, use_background)
         self.use_obs_inputs = use_obs_inputs
         self.step_embed = nn.Linear(2, d_model)
         self.node_embed = nn.Linear(node_input_dim(in_features, True, use_obs_inputs), d_model)
@@ -48,4 +51,4 @@ class Transformer(NodeRegressor):
         steps = self.step_embed(torch.stack([series, mask], dim=-1))               # [N, 11, d]
         node = self.node_embed(node_inputs(batch, True, self.use_obs_inputs)).unsqueeze(1)  # [N, 1, d]
         tokens = torch.cat([node, steps], dim=1) + self.position
-        return self.denormalise(self.head(self.encoder(tokens)[:, 0]))
+        return self.denormalise(self.head(self.encoder(tokens)[:, 0]), batch)

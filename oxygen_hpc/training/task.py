@@ -22,7 +22,7 @@ import torch
 from oxygen_hpc.training.losses import regularised_loss, target_mask
 from oxygen_hpc.training.metrics import ZoneErrors, global_metrics
 
-DATA_DECIDES = ("use_obs_inputs",)   # model arguments the datamodule sets (through ``dims``)
+DATA_DECIDES = ("use_obs_inputs", "use_background")   # model arguments the datamodule sets (``dims``)
 
 
 class ModelClassError(ValueError):
@@ -42,7 +42,7 @@ def model_registry() -> dict[str, type]:
 
 def build_network(spec: dict, dims: dict, allowed: Sequence[str] = ()) -> torch.nn.Module:
     """Instantiate ``spec['class_path']`` with ``spec['init_args']`` plus what the data decides: the feature
-    dimensions and ``use_obs_inputs`` (set once, on the datamodule; an ``init_args`` value that disagrees is an
+    dimensions, ``use_obs_inputs`` and ``use_background`` (set once, on the datamodule; an ``init_args`` value that disagrees is an
     error, not a silent override). ``allowed``: class paths outside the project's models the user allows."""
     cls = resolve_class(spec, allowed)
     params = inspect.signature(cls.__init__).parameters
@@ -50,8 +50,9 @@ def build_network(spec: dict, dims: dict, allowed: Sequence[str] = ()) -> torch.
     init_args = dict(spec.get("init_args") or {})
     for k in DATA_DECIDES:
         if k in init_args and k in kwargs and bool(init_args[k]) != bool(kwargs[k]):
+            where = "data.init_args.background (a path)" if k == "use_background" else f"data.init_args.{k}"
             raise ValueError(f"model.init_args.{k}={init_args[k]} disagrees with the data's {k}={kwargs[k]}: "
-                             f"set it once, as data.init_args.{k}, and remove it from the model")
+                             f"set it once, as {where}, and remove it from the model")
     kwargs.update(init_args)
     return cls(**kwargs)
 
