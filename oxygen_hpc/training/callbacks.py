@@ -37,10 +37,23 @@ class ZoneAdaptiveSampling(pl.Callback):
         tot = sum(w.values())
         return {z: v / tot for z, v in w.items()}
 
+    @staticmethod
+    def current_zone_rmse(pl_module: pl.LightningModule) -> dict[int, float]:
+        """This validation's per-zone RMSE, from the module's ``val_zone`` metric (synced across ranks). Lightning
+        calls callbacks' ``on_validation_epoch_end`` before the module's, so the module's ``zone_rmse`` still holds
+        the previous validation's here; the metric holds this one's until the module resets it."""
+        zm = getattr(pl_module, "val_zone", None)
+        if zm is None:
+            return dict(getattr(pl_module, "zone_rmse", None) or {})
+        if not zm.update_called:
+            return {}
+        _, rmse, count = zm.compute()
+        return {z: float(rmse[z]) for z in range(len(count)) if count[z] > 0}
+
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking:
             return
-        zr = getattr(pl_module, "zone_rmse", None)
+        zr = self.current_zone_rmse(pl_module)
         if not zr:
             return
         self.weights = self.compute_weights(zr, pl_module.hparams.n_zones)
