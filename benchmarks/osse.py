@@ -189,7 +189,7 @@ def main(argv=None) -> int:
         t0 = time.time()
         print(f"\n== {m}", flush=True)
         if m in TABLE_BASELINES:
-            r = run_table(table_baseline(m, a.seed), sets)
+            r = run_table(table_baseline(m, a.seed, world=world), sets)
         else:
             r = run_neural(specs[m], parts, sets, a.val_fold, a.test_fold, a.epochs, seed=a.seed,
                            batch_size=a.batch_size, num_workers=a.num_workers, work_dir=work_dir / m,

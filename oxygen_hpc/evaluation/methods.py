@@ -9,7 +9,9 @@ same ``build_cli`` as ``oxygen-hpc fit``:
   the same width, the same trainer, data and epochs;
 - ablations: the base with what ``ablation_<name>.yaml`` itself sets (each is a few lines on top of
   ``oxygenerator.yaml``: the same lines change the CPU-sized base here);
-- table baselines: inverse-distance weighting, objective mapping, a gradient-boosted tree ensemble, climatology.
+- table baselines: inverse-distance weighting, objective mapping, a gradient-boosted tree ensemble, climatology,
+  regression-kriging (the trees plus kriged residuals) and a numerical-model run used with no observations (it
+  reads ``WORLD/model_run.nc``: pass the synthetic ocean's folder as ``world``).
 
 The configs folder is an explicit argument (default ``configs/train`` under the current directory, where
 ``benchmarks/osse.py`` runs); nothing is looked up relative to the installed package.
@@ -23,7 +25,9 @@ from oxygen_contracts.compose import compose, merge, read_own
 DEFAULT_CONFIGS = Path("configs") / "train"
 NEURAL_BASELINES = ("mlp", "bilstm", "mlp_lstm", "transformer", "gcn", "gat", "graphsage")
 ABLATIONS = ("no_hypernetwork", "no_chemistry", "no_zone_adaptive", "no_temporal")
-TABLE_BASELINES = ("idw", "objective_mapping", "tree_ensemble", "climatology")
+TABLE_BASELINES = ("idw", "objective_mapping", "tree_ensemble", "climatology", "regression_kriging",
+                   "numerical_model")
+MODEL_RUN = "model_run.nc"           # the numerical model's file in a synthetic ocean's folder
 ZONE_ADAPTIVE = "oxygen_hpc.training.callbacks.ZoneAdaptiveSampling"
 # Keys of a method's own file that describe where and how a cluster run is kept, not the method.
 RUN_KEYS = {"trainer": ("default_root_dir",), "wandb": ("tags", "group")}
@@ -78,8 +82,11 @@ def neural_methods(ablations: bool = False, base: str = "demo", configs: str | P
     return methods
 
 
-def table_baseline(name: str, seed: int = 0):
-    from oxygen_hpc.models.baselines import Climatology, InverseDistanceWeighting, ObjectiveMapping, TreeEnsemble
+def table_baseline(name: str, seed: int = 0, world: str | Path | None = None):
+    """The table baseline ``name``; ``world``: the synthetic ocean's folder (``numerical_model`` reads its
+    ``model_run.nc``; the others ignore it)."""
+    from oxygen_hpc.models.baselines import (Climatology, InverseDistanceWeighting, NumericalModel,
+                                             ObjectiveMapping, RegressionKriging, TreeEnsemble)
 
     if name == "idw":
         return InverseDistanceWeighting()
@@ -89,4 +96,11 @@ def table_baseline(name: str, seed: int = 0):
         return TreeEnsemble(kind="hgb", random_state=seed)
     if name == "climatology":
         return Climatology(by="cell")
+    if name == "regression_kriging":
+        return RegressionKriging(random_state=seed)
+    if name == "numerical_model":
+        if world is None:
+            raise ValueError("numerical_model reads the model run WORLD/model_run.nc: pass world=the synthetic "
+                             "ocean's folder (benchmarks/osse.py --world)")
+        return NumericalModel(Path(world) / MODEL_RUN)
     raise ValueError(f"unknown table baseline {name!r} (known: {', '.join(TABLE_BASELINES)})")

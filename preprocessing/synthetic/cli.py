@@ -31,8 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     print("injected faults: " + ", ".join(f"{k} {v}" for k, v in s["injected_faults"].items()
                                          if k not in ("corrupt_files", "outlier_kinds"))
           + f", corrupt files {len(s['injected_faults']['corrupt_files'])}")
-    print(f"files written to {args.out} (truth.nc, covariates.nc, summary.json, wod/, argo/, cchdo/, glodap/, "
-          f"geotraces/)")
+    from preprocessing.synthetic.realism import format_report
+
+    print(format_report(s["realism"]))
+    grids = "truth.nc, covariates.nc, " + ("model_run.nc, " if cfg.model_run.enabled else "")
+    grids = grids if cfg.write_truth else ""
+    print(f"files written to {args.out} ({grids}summary.json, wod/, argo/, cchdo/, glodap/, geotraces/)")
     return 0
 
 

@@ -99,6 +99,132 @@ class FaultConfig:
 
 
 @dataclass(frozen=True)
+class VariabilityConfig:
+    """What covariates cannot explain (``preprocessing.synthetic.fields`` / ``ocean``; sources in docs/osse.md).
+
+    Interannual-to-decadal AOU anomalies and the heave of the thermocline share one space-time structure
+    (Gaussian correlation of e-folding ``length_km`` on the sphere, exponential in depth over ``depth_scale_m``,
+    AR(1) with e-folding ``time_scale_yr``). The AOU anomaly's standard deviation is ``aou_std`` at the
+    thermocline peak (``peak_depth_m``, width ``peak_width_m``), plus ``omz_margin_std`` on the OMZ margins and
+    ``deep_std`` everywhere; heave displaces T, S and AOU together by ``heave_std_m`` (so covariates see it).
+    Regional deoxygenation trends: a static field (``trend_length_km``, ``trend_depth_scale_m``) adding
+    ``trend_std`` µmol/kg of AOU per 50 years after ``physics.warming_start``. Within-cast noise (eddies,
+    representation) at observation points: ``cast_noise_std`` at the thermocline peak (+ ``cast_noise_floor``),
+    correlated down a cast over ``cast_noise_depth_m``. ``enabled: false`` gives the smooth analytic ocean.
+    """
+
+    enabled: bool = True
+    length_km: float = 1000.0
+    depth_scale_m: float = 300.0
+    time_scale_yr: float = 4.0
+    aou_std: float = 22.0
+    omz_margin_std: float = 16.0
+    deep_std: float = 2.0
+    peak_depth_m: float = 300.0
+    peak_width_m: float = 450.0
+    heave_std_m: float = 15.0
+    trend_std: float = 6.0
+    trend_length_km: float = 2500.0
+    trend_depth_scale_m: float = 800.0
+    cast_noise_std: float = 8.0
+    cast_noise_floor: float = 1.0
+    cast_noise_depth_m: float = 150.0
+    modes: int = 512                    # Fourier modes of every random field (gstools randomization method)
+
+    def __post_init__(self):
+        for k in ("length_km", "depth_scale_m", "time_scale_yr", "peak_width_m", "trend_length_km",
+                  "trend_depth_scale_m", "cast_noise_depth_m"):
+            if not getattr(self, k) > 0:
+                raise ConfigError(f"variability.{k}", f"must be > 0, got {getattr(self, k)}")
+        for k in ("aou_std", "omz_margin_std", "deep_std", "heave_std_m", "trend_std", "cast_noise_std",
+                  "cast_noise_floor"):
+            if getattr(self, k) < 0:
+                raise ConfigError(f"variability.{k}", f"must be >= 0, got {getattr(self, k)}")
+        if self.modes < 16:
+            raise ConfigError("variability.modes", f"must be >= 16, got {self.modes}")
+
+
+@dataclass(frozen=True)
+class CovariatesConfig:
+    """``covariates.nc`` as users have it: an analysis of T/S (``preprocessing.synthetic.analysis``).
+
+    The truth smoothed by a Gaussian of ``smoothing_km`` (over ocean cells of a level), plus a correlated error
+    (``error_length_km``, ``error_depth_scale_m``, AR(1) ``error_time_scale_yr``) whose standard deviation at the
+    upper thermocline is ``temperature_error`` (°C) / ``salinity_error`` (PSS-78) per year (knots), growing back
+    in time as T/S observations thin out. ``perfect: true`` writes the true T/S (the ablation "perfect covariates").
+    """
+
+    perfect: bool = False
+    smoothing_km: float = 300.0
+    temperature_error: dict[int, float] = field(default_factory=lambda: {1920: 0.8, 1950: 0.6, 1970: 0.4,
+                                                                          2000: 0.3, 2008: 0.15, 2023: 0.15})
+    salinity_error: dict[int, float] = field(default_factory=lambda: {1920: 0.1, 1950: 0.08, 1970: 0.05,
+                                                                       2000: 0.04, 2008: 0.02, 2023: 0.02})
+    error_length_km: float = 800.0
+    error_depth_scale_m: float = 300.0
+    error_time_scale_yr: float = 3.0
+
+    def __post_init__(self):
+        if self.smoothing_km < 0:
+            raise ConfigError("covariates.smoothing_km", f"must be >= 0, got {self.smoothing_km}")
+        for k in ("temperature_error", "salinity_error"):
+            v = getattr(self, k)
+            if not v or min(v.values()) < 0:
+                raise ConfigError(f"covariates.{k}", "needs {year: value >= 0} knots")
+        for k in ("error_length_km", "error_depth_scale_m", "error_time_scale_yr"):
+            if not getattr(self, k) > 0:
+                raise ConfigError(f"covariates.{k}", f"must be > 0, got {getattr(self, k)}")
+
+
+@dataclass(frozen=True)
+class ModelRunConfig:
+    """``model_run.nc``: a numerical-model stand-in (CMIP6-like), same grid as truth.nc, no observations.
+
+    The same physics with its own realisation of the variability (seed + ``seed_offset``), OMZs moved by
+    ``omz_shift_deg`` (lat, lon), scaled by ``omz_strength`` and reaching ``omz_depth_factor`` × deeper, the
+    century trends scaled by ``trend_factor``, and a static large-scale AOU bias of ``bias_std`` µmol/kg
+    (``bias_length_km``, ``bias_depth_scale_m``). Sizes and sources: docs/osse.md.
+    """
+
+    enabled: bool = True
+    seed_offset: int = 1000
+    omz_shift_deg: tuple[float, float] = (3.0, -10.0)
+    omz_strength: float = 0.75
+    omz_depth_factor: float = 1.3
+    trend_factor: float = 0.6
+    bias_std: float = 12.0
+    bias_length_km: float = 2000.0
+    bias_depth_scale_m: float = 600.0
+
+    def __post_init__(self):
+        for k in ("omz_strength", "omz_depth_factor", "bias_length_km", "bias_depth_scale_m"):
+            if not getattr(self, k) > 0:
+                raise ConfigError(f"model_run.{k}", f"must be > 0, got {getattr(self, k)}")
+        for k in ("trend_factor", "bias_std"):
+            if getattr(self, k) < 0:
+                raise ConfigError(f"model_run.{k}", f"must be >= 0, got {getattr(self, k)}")
+
+
+@dataclass(frozen=True)
+class RealismConfig:
+    """The realism report in summary.json (``preprocessing.synthetic.realism``): a covariate-only gradient-boosted
+    tree on the good observations binned to nodes, ``spatial_block_year`` folds (``block_deg``, ``n_folds``;
+    validation fold 0, test fold 1, as the OSSE benchmark), at most ``tree_max_nodes`` training nodes."""
+
+    tree: bool = True
+    tree_max_nodes: int = 40000
+    tree_iterations: int = 150
+    block_deg: float = 20.0
+    n_folds: int = 5
+
+    def __post_init__(self):
+        if self.tree_max_nodes < 100 or self.tree_iterations < 1:
+            raise ConfigError("realism.tree_max_nodes", "needs >= 100 nodes and >= 1 iteration")
+        if self.n_folds < 3:
+            raise ConfigError("realism.n_folds", f"must be >= 3, got {self.n_folds}")
+
+
+@dataclass(frozen=True)
 class SynthConfig:
     grid: GridSpec = field(default_factory=GridSpec)
     seed: int = 0
@@ -106,6 +232,10 @@ class SynthConfig:
     physics: PhysicsConfig = field(default_factory=PhysicsConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
+    variability: VariabilityConfig = field(default_factory=VariabilityConfig)
+    covariates: CovariatesConfig = field(default_factory=CovariatesConfig)
+    model_run: ModelRunConfig = field(default_factory=ModelRunConfig)
+    realism: RealismConfig = field(default_factory=RealismConfig)
     write_truth: bool = True
 
     def __post_init__(self):

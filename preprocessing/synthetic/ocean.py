@@ -9,17 +9,26 @@
   thermocline maximum, growth after ``warming_start`` (deoxygenation) and five OMZs (ETNP, ETSP, ETNA, Arabian
   Sea, Bay of Bengal; ~100–1000 m) that intensify and widen over the century; ENSO weakens the Pacific OMZs.
 - PO4 = PO4_preformed + AOU/170; NO3 = 16·PO4 + a static per-cell noise field (seeded), >= 0.
+- Variability covariates cannot explain (``variability`` config; unit fields from ``variability.Variability``):
+  heave ζ displaces T, S and the AOU structure together (evaluated at z − ζ·taper(z)), an AOU anomaly of
+  standard deviation ``anomaly_std(lat, lon, z)`` (thermocline peak, OMZ margins, a deep floor), and regional
+  deoxygenation-trend differences (a static pattern × the post-``warming_start`` ramp).
+- ``model``: the numerical-model run (``model_run`` config): its own seed, displaced / weakened / deeper OMZs,
+  scaled century trends and a static large-scale AOU bias.
 
 The same functions give the gridded truth (cell centres, standard levels) and the value at an observation's
 exact position, so an observation differs from its cell's truth by representation error and noise only.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from preprocessing import units
 from oxygen_contracts.grid import GridSpec
-from preprocessing.synthetic.config import PhysicsConfig
+from preprocessing.synthetic.config import ModelRunConfig, PhysicsConfig, VariabilityConfig
+from preprocessing.synthetic.variability import Variability
 
 GSW_MIN_LAT = -86.0   # gsw.SA_from_SP (absolute-salinity anomaly table) is NaN further south
 
@@ -37,9 +46,29 @@ def _band(x, lo, hi, w):
     return 0.5 * (np.tanh((x - lo) / w) - np.tanh((x - hi) / w))
 
 
+def _peak(z, depth, width):
+    return (1.0 - np.exp(-z / 40.0)) * np.exp(-((z - depth) / width) ** 2)
+
+
 class Ocean:
-    def __init__(self, grid: GridSpec, physics: PhysicsConfig, seed: int):
+    def __init__(self, grid: GridSpec, physics: PhysicsConfig, seed: int, variability: VariabilityConfig | None = None,
+                 model: ModelRunConfig | None = None):
+        self.omzs, self.omz_depth, self.bias_std, trend = OMZS, 420.0, 0.0, 1.0
+        if model is not None:
+            f = model.trend_factor
+            physics = dataclasses.replace(physics, deoxygenation=physics.deoxygenation * f,
+                                          omz_intensification=physics.omz_intensification * f,
+                                          omz_expansion=physics.omz_expansion * f)
+            dla, dlo = model.omz_shift_deg      # offshore: eastern-boundary OMZs poleward + west, northern
+            self.omzs = tuple((n, la + (np.sign(la) * dla if lo < 30 else -dla), lo - (abs(dlo) if lo < 30 else 0),
+                               sla, slo, amp * model.omz_strength, e)   # Indian ones south
+                              for n, la, lo, sla, slo, amp, e in OMZS)
+            self.omz_depth, self.bias_std, trend = 420.0 * model.omz_depth_factor, model.bias_std, f
         self.grid, self.p = grid, physics
+        self.v = variability if variability is not None and variability.enabled else None
+        self.trend_std = self.v.trend_std * trend if self.v else 0.0
+        bias = (model.bias_length_km, model.bias_depth_scale_m) if model is not None and model.bias_std > 0 else None
+        self.var = Variability(grid, self.v, seed, bias) if self.v else None
         rng = np.random.default_rng([seed, 1])
         years = grid.years
         e = np.zeros(len(years))
@@ -73,13 +102,13 @@ class Ocean:
         t = t + 1.2 * self.enso[int(year)] * np.exp(-(lat / 9) ** 2) * np.exp(-((lon + 110) / 35) ** 2) * np.exp(-z / 150)
         return np.maximum(t, -1.8)
 
-    def salinity(self, lat, lon, z):
-        pac, ind, atl = self._basins(lat, lon)
+    def salinity(self, lat, lon, z, basins=None):
+        pac, ind, atl = basins or self._basins(lat, lon)
         ss = 34.1 + 1.6 * np.exp(-((np.abs(lat) - 24) / 12) ** 2) + 0.5 * atl - 0.7 * np.exp(-((np.abs(lat) - 62) / 10) ** 2)
         return 34.7 + (ss - 34.7) * np.exp(-z / 600)
 
-    def aou(self, lat, lon, z, year):
-        pac, ind, atl = self._basins(lat, lon)
+    def aou(self, lat, lon, z, year, basins=None):
+        pac, ind, atl = basins or self._basins(lat, lon)
         deep = 80 + 105 * pac + 72 * ind
         a = deep * (1 - np.exp(-z / 350)) + 0.35 * deep * np.exp(-((z - 800) / 450) ** 2)
         a = a * (1 - 0.35 * np.exp(-((np.abs(lat) - 28) / 12) ** 2) * np.exp(-z / 900))
@@ -89,23 +118,53 @@ class Ocean:
         grow = 1 + self.p.omz_intensification * s
         wide = 1 + self.p.omz_expansion * s
         zz = np.maximum(z, 1.0)
-        vert = np.exp(-(np.log(zz / 420.0) / 0.8) ** 2)
+        vert = np.exp(-(np.log(zz / self.omz_depth) / 0.8) ** 2)
         enso = self.enso[int(year)]
-        for _, la, lo, sla, slo, amp, sens in OMZS:
+        for _, la, lo, sla, slo, amp, sens in self.omzs:
             dlon = (lon - lo + 180) % 360 - 180
             k = amp * grow * (1 - 0.1 * enso if sens else 1.0)
             a = a + k * np.exp(-((lat - la) / (sla * wide)) ** 2 - (dlon / (slo * wide)) ** 2) * vert
         return a
 
+    # -- variability ---------------------------------------------------------------------------------------
+    def anomaly_std(self, lat, lon, z):
+        """Standard deviation (µmol/kg) of the AOU anomaly: thermocline peak + OMZ margins + deep floor."""
+        v = self.v
+        g = np.zeros(np.broadcast(lat, lon, z).shape)
+        vert = np.exp(-(np.log(np.maximum(z, 1.0) / self.omz_depth) / 0.8) ** 2)
+        for _, la, lo, sla, slo, _, _ in self.omzs:
+            dlon = (lon - lo + 180) % 360 - 180
+            g = np.maximum(g, np.exp(-((lat - la) / (1.25 * sla)) ** 2 - (dlon / (1.25 * slo)) ** 2) * vert)
+        return v.aou_std * _peak(z, v.peak_depth_m, v.peak_width_m) + 4.0 * v.omz_margin_std * g * (1 - g) + v.deep_std
+
+    @staticmethod
+    def heave_taper(z):
+        return (1.0 - np.exp(-z / 75.0)) * np.exp(-z / 1000.0)
+
+    def cast_noise_std(self, z):
+        v = self.v
+        return v.cast_noise_std * _peak(z, v.peak_depth_m, v.peak_width_m) + v.cast_noise_floor
+
     # -- all fields ------------------------------------------------------------------------------------------
-    def fields(self, lat, lon, z, year, no3_noise=None) -> dict:
-        """Truth at broadcastable (lat, lon, depth) for ``year``; ``no3_noise`` broadcastable like the result."""
-        lat, lon, z = np.broadcast_arrays(np.asarray(lat, float), np.asarray(lon, float), np.asarray(z, float))
-        t = self.temperature(lat, lon, z, year)
-        s = self.salinity(lat, lon, z)
-        p = units.pressure_from_depth(z, lat)
+    def fields(self, lat, lon, z, year, no3_noise=None, var: dict | None = None) -> dict:
+        """Truth at broadcastable (lat, lon, depth) for ``year``; ``no3_noise`` broadcastable like the result;
+        ``var``: unit variability fields (``Variability.grid`` / ``points``) broadcastable like the result."""
+        lat, lon, z = np.asarray(lat, float), np.asarray(lon, float), np.asarray(z, float)
+        bas = self._basins(lat, lon)                              # before broadcasting: no depth dimension
+        p = units.pressure_from_depth(z, lat)                     # nor a longitude one
+        lat, lon, z = np.broadcast_arrays(lat, lon, z)
+        p = np.broadcast_to(p, z.shape)
+        ze, extra = z, 0.0
+        if var is not None and self.v is not None:
+            ze = np.maximum(z - self.v.heave_std_m * var["heave"] * self.heave_taper(z), 0.0)
+            extra = self.anomaly_std(lat, lon, z) * var["aou"]
+            extra = extra + self.trend_std * self._ramp_modern(year) * np.exp(-z / 1500.0) * var["trend"]
+            if "bias" in var:
+                extra = extra + self.bias_std * _peak(z, 500.0, 900.0) * var["bias"]
+        t = self.temperature(lat, lon, ze, year)
+        s = self.salinity(lat, lon, ze, bas)
         sol = units.oxygen_solubility(s, t, p, np.maximum(lat, GSW_MIN_LAT), lon)   # defined at any latitude
-        raw = sol - self.aou(lat, lon, z, year)
+        raw = sol - self.aou(lat, lon, ze, year, bas) - extra
         with np.errstate(invalid="ignore"):
             o2 = 0.5 + 3.0 * np.logaddexp(0.0, (raw - 0.5) / 3.0)   # smooth floor: >= 0.5 everywhere
         o2 = np.minimum(o2, sol)
@@ -113,15 +172,28 @@ class Ocean:
         polar = np.clip((np.abs(lat) - 45) / 20, 0, 1)
         po4 = 0.35 + 0.9 * polar * np.exp(-z / 1500) + 0.3 * (1 - np.exp(-z / 300)) + aou / 170.0
         no3 = 16.0 * po4 + (0.0 if no3_noise is None else no3_noise)
-        pac, ind, atl = self._basins(lat, lon)
+        pac, ind, atl = bas
         sio4 = 2 + (40 + 110 * pac + 60 * ind) * (1 - np.exp(-z / 1200)) + 30 * polar
         return {"temperature": t, "salinity": s, "oxygen": o2, "phosphate": po4,
                 "nitrate": np.maximum(no3, 0.0), "silicate": sio4, "solubility": sol, "pressure": p}
 
-    def grid_fields(self, year: int, mask: np.ndarray) -> dict:
+    def grid_fields(self, year: int, mask: np.ndarray, anomaly: bool = False) -> dict:
+        """Truth on the grid (float32, NaN off ``mask``); ``anomaly``: also ``o2_anomaly`` = O2 − O2 of the same
+        ocean without the AOU anomaly and the heave (the interannual-to-decadal part; regional trends stay)."""
         g = self.grid
-        f = self.fields(g.lat[None, :, None], g.lon[None, None, :], g.depth[:, None, None], year, self.no3_noise)
+        pos = (g.lat[None, :, None], g.lon[None, None, :], g.depth[:, None, None], year, self.no3_noise)
+        var = self.var.grid(year) if self.var is not None else None
+        f = self.fields(*pos, var=var)
+        if anomaly:
+            calm = None if var is None else {**var, "aou": 0.0, "heave": 0.0}
+            f["o2_anomaly"] = f["oxygen"] - (self.fields(*pos, var=calm)["oxygen"] if calm else 0.0)
         return {k: np.where(mask, v, np.nan).astype(np.float32) for k, v in f.items()}
+
+    def point_fields(self, cast_lat, cast_lon, cast_index, depth, year: int) -> dict:
+        """Truth at observation levels (level i of cast ``cast_index[i]`` at ``depth[i]``), with variability."""
+        lat, lon = np.asarray(cast_lat)[cast_index], np.asarray(cast_lon)[cast_index]
+        var = self.var.points(cast_lat, cast_lon, cast_index, depth, year) if self.var is not None else None
+        return self.fields(lat, lon, depth, year, self.point_noise(lat, lon, depth), var=var)
 
     def point_noise(self, lat, lon, depth) -> np.ndarray:
         k, j, i = self.grid.locate(lat, lon, depth)

@@ -6,15 +6,17 @@ import os
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from oxygen_contracts.config import to_dict
 from preprocessing.synthetic import bathymetry, faults
 from preprocessing.synthetic.config import SynthConfig
+from preprocessing.synthetic.gridded import Gridded
 from preprocessing.synthetic.ocean import Ocean
 from preprocessing.synthetic.sampling import ARGO, CCHDO, GEOTRACES, GLODAP, WOD, Sampler
 from preprocessing.synthetic.summary import Summary
-from preprocessing.synthetic.writers import argo, cchdo, geotraces, glodap, truth, wod
+from preprocessing.synthetic.writers import argo, cchdo, geotraces, glodap, wod
 
 GLODAP_FILE = "GLODAPv2.2022_Merged_Master_File.csv"
 
@@ -25,12 +27,19 @@ def _pick_years(rng, years, n):
 
 
 def build(cfg: SynthConfig, out: str, progress: bool = True) -> dict:
+    # one BLAS / OpenMP thread: the same floating-point sums on every machine (byte-identical files), and no
+    # OpenMP spinning on shared cores (a 2-thread tree fit took 25x longer than 1 thread on a loaded machine)
+    with threadpool_limits(1):
+        return _build(cfg, out, progress)
+
+
+def _build(cfg: SynthConfig, out: str, progress: bool) -> dict:
     t0 = time.time()
     g, f = cfg.grid, cfg.faults
     for d in ("wod", "argo", "cchdo", "glodap", "geotraces"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
     bathy = bathymetry.build(g)
-    ocean = Ocean(g, cfg.physics, cfg.seed)
+    ocean = Ocean(g, cfg.physics, cfg.seed, cfg.variability)
     sampler = Sampler(cfg, bathy, ocean)
     summ = Summary(g, bathy)
     rng0 = np.random.default_rng([cfg.seed, 4])
@@ -40,20 +49,15 @@ def build(cfg: SynthConfig, out: str, progress: bool = True) -> dict:
                                          f.malformed_csv_lines))
     pending_malformed = 0
     conf = to_dict(cfg)
-    writers = []
-    if cfg.write_truth:
-        writers = [truth.TruthWriter(os.path.join(out, "truth.nc"), g, conf,
-                                     ("o2", "temperature", "salinity", "nitrate", "phosphate"), bathy),
-                   truth.TruthWriter(os.path.join(out, "covariates.nc"), g, conf, ("temperature", "salinity"),
-                                     title="synthetic ocean covariates")]
+    anomaly = ocean.v is not None and cfg.write_truth      # o2_anomaly and its statistics go with truth.nc
+    gridded = Gridded(cfg, out, bathy, conf, anomaly)
     gl_path = os.path.join(out, "glodap", GLODAP_FILE)
     gl = open(gl_path, "w", newline="\n")
     gl.write(glodap.header())
     for n, year in enumerate(tqdm(g.years.tolist(), desc="synth", unit="yr", disable=not progress)):
-        fields = ocean.grid_fields(year, bathy.mask)
+        fields = ocean.grid_fields(year, bathy.mask, anomaly=anomaly)
         summ.add_truth(year, fields["oxygen"])
-        for w in writers:
-            w.write_year(n, fields)
+        cov = gridded.add_year(n, year, fields)
         del fields
         rng = np.random.default_rng([cfg.seed, 3, year])
         yc = sampler.sample(year, rng)
@@ -113,12 +117,13 @@ def build(cfg: SynthConfig, out: str, progress: bool = True) -> dict:
             name = yc.cruise_names[int(cid)]
             geotraces.write(os.path.join(out, "geotraces", f"{name}.csv"), name, casts, yc)
             summ.files["geotraces"] += 1
-        summ.add_obs(yc, lost, mll)
+        gridded.add_obs(year, yc, summ.add_obs(yc, lost, mll), cov)
     gl.close()
     summ.files["glodap"] = 1
-    for w in writers:
-        w.close()
-    result = summ.to_dict(time.time() - t0)
+    gridded.close()
+    result = summ.to_dict(0.0)
+    result["realism"] = gridded.realism(result)
+    result["runtime_s"] = round(time.time() - t0, 2)
     with open(os.path.join(out, "summary.json"), "w") as fh:
         json.dump(result, fh, indent=1)
         fh.write("\n")

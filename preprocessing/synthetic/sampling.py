@@ -6,7 +6,10 @@ oxygen only; floats live ``argo_lifetime_years`` and drift), repeat hydrography 
 oxygen; the rest are T/S casts). WOD positions are biased to the northern hemisphere, coasts and shipping lanes
 early on and concentrated on a static, seeded set of favoured columns (history revisits the same places).
 Levels sit near the grid's standard depths (jittered, always binning to the same level), above the bottom.
-Values = truth at the exact position + noise, rounded to the precision the formats carry.
+Values = truth at the exact position (with the ocean's variability, ``Ocean.point_fields``) + within-cast
+(eddy / representation) O2 noise correlated down each cast (``variability.cast_noise_*``; nutrients move with it by
+Redfield; drawn from its own random stream) + instrument noise, rounded to the precision the formats carry; O2 is
+capped at 115 % of solubility below 150 m (ingest rejects > 120 % below 200 m as a fault).
 No observation lies south of ``MIN_OBS_LAT`` (85.9°S): TEOS-10 (gsw) has no absolute-salinity anomaly south of
 86°S, so solubility and density — hence a cast's oxygen, the ml/l conversion and ingest's supersaturation check —
 would be NaN there (and no real cast exists there); columns reaching further south are sampled north of it only.
@@ -216,15 +219,37 @@ class Sampler:
         return self._casts(rng, ARGO, lat.ravel(), lon.ravel(), t, np.full(nf * ppf, 2000.0), 1.0,
                            np.ones(nf * ppf, bool), wmo, cyc.ravel())
 
+    def _cast_noise(self, f: dict, ci, depth, year) -> None:
+        """Within-cast (eddy / representation) O2 noise, AR(1) down each cast over ``cast_noise_depth_m``; the
+        nutrients move with it by Redfield (a real water-mass anomaly at that point). Own random stream, so the
+        casts, levels and faults drawn do not depend on it."""
+        v = self.ocean.v
+        if v is None or (v.cast_noise_std == 0 and v.cast_noise_floor == 0) or not len(ci):
+            return
+        e = np.random.default_rng([self.cfg.seed, 8, year]).standard_normal(len(ci))
+        first = np.r_[0, np.flatnonzero(ci[1:] != ci[:-1]) + 1]         # levels are sorted by cast, then depth
+        pos = np.arange(len(ci)) - np.repeat(first, np.diff(np.r_[first, len(ci)]))
+        for k in range(1, int(pos.max()) + 1):
+            rows = np.flatnonzero(pos == k)
+            r = np.exp(-np.abs(depth[rows] - depth[rows - 1]) / v.cast_noise_depth_m)
+            e[rows] = r * e[rows - 1] + np.sqrt(1.0 - r * r) * e[rows]
+        d = self.ocean.cast_noise_std(depth) * e
+        o2 = np.maximum(f["oxygen"] + d, 0.2)
+        d = o2 - f["oxygen"]
+        f["oxygen"] = o2
+        f["phosphate"] = np.maximum(f["phosphate"] - d / 170.0, 0.0)
+        f["nitrate"] = np.maximum(f["nitrate"] - 16.0 * d / 170.0, 0.0)
+
     def _assemble(self, rng, year, parts, names) -> YearCasts:
         offs = np.cumsum([0] + [len(p[0]["lat"]) for p in parts])
         cast = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
         ci = np.concatenate([p[1] + o for p, o in zip(parts, offs[:-1])]).astype(np.int64)
         depth_t = np.concatenate([p[2] for p in parts])
-        lat, lon = cast["lat"][ci], cast["lon"][ci]
+        lat = cast["lat"][ci]
         pres = np.round(units.pressure_from_depth(depth_t, lat), 1)
         depth = np.round(units.depth_from_pressure(pres, lat), 1)
-        f = self.ocean.fields(lat, lon, depth, year, self.ocean.point_noise(lat, lon, depth))
+        f = self.ocean.point_fields(cast["lat"], cast["lon"], ci, depth, year)
+        self._cast_noise(f, ci, depth, year)
         src = cast["src"][ci]
         s = self.s
         level = {"cast": ci, "depth": depth, "pressure": pres, "solubility": f["solubility"],
@@ -234,7 +259,9 @@ class Sampler:
         for k, sd in noise.items():
             level[k] = f[k] + rng.normal(0, sd, len(ci))
         o2sd = np.where(src == ARGO, 2 * s.oxygen_noise, s.oxygen_noise)
-        level["oxygen"] = np.clip(f["oxygen"] + rng.normal(0, 1, len(ci)) * o2sd, 0.2, 590.0)
+        o2 = f["oxygen"] + rng.normal(0, 1, len(ci)) * o2sd
+        cap = np.where(depth > 150.0, 1.15 * f["solubility"], 590.0)   # ingest rejects > 120 % below 200 m
+        level["oxygen"] = np.clip(np.minimum(o2, cap), 0.2, 590.0)
         for k, dec in (("temperature", 3), ("salinity", 3), ("oxygen", 1), ("phosphate", 2), ("nitrate", 2),
                        ("silicate", 2)):
             level[k] = np.round(np.maximum(level[k], 0.0) if k != "temperature" else level[k], dec)

@@ -18,6 +18,9 @@ Observations (OXYGEN values only; "entry" = a level of a cast that carries an ox
   Hence per source: observations = good + bad_flag + outlier + missing + duplicate (mll_units are good).
 - ``observed_cell_fraction``: distinct (ocean cell, year) nodes holding >= 1 good entry (located with
   ``GridSpec.locate``) / (ocean cells × years).
+- ``realism``: the realism report (``realism.py``): covariate-only trees on the good entries binned to nodes,
+  the anomaly field's variance share and measured scales, the headline figures above against their target bands,
+  covariate errors per decade. Only ``runtime_s`` depends on the wall clock.
 """
 from __future__ import annotations
 
@@ -51,7 +54,8 @@ class Summary:
         low = np.any(m & (np.nan_to_num(o2, nan=999.0) < 30.0), axis=0)
         self.omz30[str(year)] = round(float((self.b.area_m2 * low).sum() / 1e6), 3)
 
-    def add_obs(self, yc, lost, mll_file):
+    def add_obs(self, yc, lost, mll_file) -> np.ndarray:
+        """Count one year's oxygen entries; returns the per-level mask of good entries."""
         c, lv = yc.cast, yc.level
         ci = lv["cast"]
         entry = c["has_o2"][ci] & ~lost
@@ -75,6 +79,7 @@ class Summary:
         ok[ok] = self.b.mask[k[ok], j[ok], i[ok]]
         cells = np.unique(self.g.cell_id(k[ok], j[ok], i[ok]))
         self.observed[str(yc.year)] = int(len(cells))
+        return good
 
     def to_dict(self, runtime_s: float) -> dict:
         n_nodes = int(self.b.mask.sum()) * len(self.g.years)

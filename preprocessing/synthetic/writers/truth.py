@@ -1,8 +1,10 @@
 """``truth.nc`` and ``covariates.nc``: CF-NetCDF, dims (time, depth, lat, lon), NaN on land and below the bottom.
 
 Covariates: temperature, salinity (the ocean mask = finite temperature). Truth adds o2, nitrate, phosphate
-(µmol/kg), plus ``bottom_depth`` (lat, lon) and ``cell_volume`` (depth, lat, lon; m³, the volumes used for the
-inventory in summary.json). Written one year at a time; global attributes record the grid and the config.
+(µmol/kg), ``o2_anomaly`` (µmol/kg: the interannual-to-decadal part of o2 that covariates cannot explain, see
+``ocean.Ocean.grid_fields``; absent when variability is off), plus ``bottom_depth`` (lat, lon) and ``cell_volume``
+(depth, lat, lon; m³, the volumes used for the inventory in summary.json). ``model_run.nc`` (the numerical-model
+stand-in) holds o2 only. Written one year at a time; global attributes record the grid and the config.
 """
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ import numpy as np
 VARS = {"temperature": ("sea_water_temperature", "degree_C"), "salinity": ("sea_water_practical_salinity", "1"),
         "o2": ("moles_of_oxygen_per_unit_mass_in_sea_water", "umol kg-1"),
         "nitrate": ("moles_of_nitrate_per_unit_mass_in_sea_water", "umol kg-1"),
-        "phosphate": ("moles_of_phosphate_per_unit_mass_in_sea_water", "umol kg-1")}
+        "phosphate": ("moles_of_phosphate_per_unit_mass_in_sea_water", "umol kg-1"),
+        "o2_anomaly": (None, "umol kg-1")}
+LONG_NAMES = {"o2_anomaly": "o2 minus o2 of the same ocean without its AOU anomalies and heave"}
 SOURCE_KEY = {"o2": "oxygen"}
 
 
@@ -42,7 +46,8 @@ class TruthWriter:
             std, units = VARS[name]
             v = ds.createVariable(name, "f4", ("time", "depth", "lat", "lon"), zlib=True, complevel=1,
                                   chunksizes=(1, g.nlev, g.nlat, g.nlon), fill_value=np.float32(np.nan))
-            v.setncatts({"standard_name": std, "units": units})
+            v.setncatts({"standard_name": std, "units": units} if std else
+                        {"long_name": LONG_NAMES[name], "units": units})
         if bathy is not None:
             v = ds.createVariable("bottom_depth", "f4", ("lat", "lon"), fill_value=np.float32(np.nan))
             v.units = "m"

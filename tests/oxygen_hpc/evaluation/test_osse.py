@@ -152,3 +152,30 @@ def _mlp_config() -> dict:
                       "init_args": {"model": {"class_path": "oxygen_hpc.models.MLP",
                                               "init_args": {"hidden": 8, "layers": 2}}, "lam": 0.0}},
             "data": {"class_path": "oxygen_hpc.data.datamodule.PartitionDataModule", "init_args": {"root": "."}}}
+
+
+def test_new_table_baselines_run_in_the_harness(world, tmp_path):
+    """regression_kriging and numerical_model are methods of the benchmark; the model reads WORLD/model_run.nc and
+    uses no observation: a run = truth + 5 scores exactly 5 µmol/kg against the truth."""
+    import shutil
+
+    from oxygen_hpc.evaluation.methods import MODEL_RUN, TABLE_BASELINES, table_baseline
+
+    assert {"regression_kriging", "numerical_model"} <= set(TABLE_BASELINES)
+    assert {"idw", "objective_mapping", "tree_ensemble", "climatology"} <= set(TABLE_BASELINES)
+    with pytest.raises(ValueError, match="world"):
+        table_baseline("numerical_model", 0)
+    shutil.copy(world["truth"], tmp_path / MODEL_RUN)
+    with netCDF4.Dataset(tmp_path / MODEL_RUN, "a") as ds:
+        ds["o2"][:] = ds["o2"][:] + 5.0
+    grid = PartitionManifest.read(world["parts"]).grid
+    lab, unobs = node_tables(world["parts"], n_unobserved=40)
+    sp = split(lab, VAL, TEST)
+    truth = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])
+    sets = EvalSets(sp["train"], sp["val"], sp["test"], unobs, truth, grid.ncells)
+    r = run_table(table_baseline("numerical_model", 0, world=tmp_path), sets)
+    assert r["unobserved"]["rmse"] == pytest.approx(5.0, abs=1e-4)
+    assert r["unobserved"]["mae"] == pytest.approx(5.0, abs=1e-4)
+    assert r["held_out"]["n"] == len(sets.test)
+    rk = run_table(table_baseline("regression_kriging", 0), sets)
+    assert np.isfinite([rk["held_out"]["rmse"], rk["unobserved"]["rmse"], rk["val"]["rmse"]]).all()
