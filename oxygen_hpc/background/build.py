@@ -28,6 +28,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 
 from oxygen_contracts import schema
 from oxygen_contracts.manifest import PartitionManifest
@@ -77,14 +78,19 @@ def build_background(partitions: str | Path, out: str | Path, val_fold: int | No
                             "train_folds": np.asarray(train_folds, np.int64), "manifest_sha256": man.sha256(),
                             "regressor": json.dumps({"kind": "hgb", "max_iter": max_iter, "seed": seed}),
                             "n_train": np.asarray(n_train, np.int64)})
-            for year, zones in man.zones_by_year().items():
+            for year, zones in man.zones_by_year().items():      # one prediction per model and year: the
+                parts = []                                         # trees' per-call overhead dominates small ones
                 for zone in zones:
                     a = files.read(year, zone, READ)
                     n = len(a["cell"])
-                    table = _frame(man.grid, names, year, zone, a["cell"].astype(np.int64), a["x"],
-                                   np.full(n, np.nan), np.zeros(n, np.int64), a["fold"])
-                    bg = np.stack([m.predict(table) for m in models]).astype(np.float32)
-                    h.create_dataset(group_name(year, zone), data=bg)
+                    parts.append(_frame(man.grid, names, year, zone, a["cell"].astype(np.int64), a["x"],
+                                        np.full(n, np.nan), np.zeros(n, np.int64), a["fold"]))
+                table = pd.concat(parts, ignore_index=True)
+                bg = np.stack([m.predict(table) for m in models]).astype(np.float32)
+                start = 0
+                for zone, part in zip(zones, parts):
+                    h.create_dataset(group_name(year, zone), data=bg[:, start:start + len(part)])
+                    start += len(part)
         os.replace(tmp, out)
     finally:
         files.close()
