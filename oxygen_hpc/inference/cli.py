@@ -2,13 +2,14 @@
 
   oxygen-hpc predict --config configs/infer/demo.yaml [--partitions DIR] [--checkpoint CKPT ...] [--out DIR]
                      [--years A:B] [--batch-nodes N] [--device cpu|cuda|auto] [--precision fp32|bf16]
-                     [--threads N] [--no-resume]
+                     [--threads N] [--no-resume] [--write-members]
   mpiexec -n 4 oxygen-hpc predict ...         srun --mpi=pmi2 oxygen-hpc predict ...   (slurm/infer.sh)
 
-Several checkpoints make an ensemble (``o2`` = mean, ``o2_std`` = spread). Ranks split the years; finished years
-are skipped when run again. Exit status 2 on a bad config (one line naming the key) or a bad input: a checkpoint
-that is damaged or names a network outside ``oxygen_hpc.models`` and ``allowed_models`` (nothing it names is
-built), a partition that is missing, damaged or edited since ``partition`` wrote it (one line naming the file).
+Several checkpoints make an ensemble (``o2`` = mean, ``o2_std`` = spread; ``--write-members``: every member's
+field as ``o2_member`` too). Ranks split the years; finished years are skipped when run again. Exit status 2 on
+a bad config (one line naming the key) or a bad input: a checkpoint that is damaged or names a network outside
+``oxygen_hpc.models`` and ``allowed_models`` (nothing it names is built), a partition that is missing, damaged or
+edited since ``partition`` wrote it (one line naming the file).
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="a network class outside oxygen_hpc.models the checkpoints may name (added to the config's "
                         "allowed_models)")
     p.add_argument("--background", help="background field of models that learn the anomaly (oxygen-hpc background)")
+    p.add_argument("--write-members", dest="write_members", action=argparse.BooleanOptionalAction, default=None,
+                   help="also write every member's field as o2_member (config write_members)")
     p.add_argument("--quiet", action="store_true", help="no line per year")
     return p
 
@@ -46,7 +49,7 @@ def _config(a: argparse.Namespace):
     from oxygen_hpc.inference.config import load_config, parse_years
 
     keys = ("partitions", "checkpoints", "out", "batch_nodes", "device", "precision", "threads", "num_workers",
-            "background")
+            "background", "write_members")
     over = {k: getattr(a, k) for k in keys if getattr(a, k) is not None}
     if a.years is not None:
         over["years"] = parse_years(a.years)

@@ -36,6 +36,9 @@ class InferConfig:
             checkpoint's own list is never trusted; without this only the project's models are built).
         background: the background field of models that learn the anomaly (``oxygen-hpc background``, built for
             these partitions); required exactly when the checkpoints' models use one.
+        write_members: also write every member's field as ``o2_member`` (member, time, depth, lat, lon) next to
+            ``o2``/``o2_std`` (``oxygen-hpc products`` then reports the ensemble spread of every product); part of
+            the completion key, so a year finished without members is recomputed when members are asked for.
     """
 
     partitions: str | None = None
@@ -51,6 +54,7 @@ class InferConfig:
     resume: bool = True
     allowed_models: list[str] = field(default_factory=list)
     background: str | None = None
+    write_members: bool = False
 
     def __post_init__(self):
         if self.years is not None and (len(self.years) != 2 or self.years[1] < self.years[0]):

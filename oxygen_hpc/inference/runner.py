@@ -152,6 +152,8 @@ class Predictor:
             if not Path(cfg.background).is_file():
                 raise PredictError(f"background not found: {cfg.background}")
             key["background"] = sha256_file(cfg.background)
+        if cfg.write_members:                             # o2_member in the file: another file
+            key["write_members"] = True
         self.run_key = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
         self.nets: list[torch.nn.Module] | None = None
         self._ocean: np.ndarray | None = None
@@ -220,7 +222,12 @@ class Predictor:
             std = np.full(n, np.nan, np.float32)
             std[cells_a] = p.std(0)
         t0 = time.perf_counter()
-        writer.write_year(self.cfg.out, year, self.grid, o2, std, self.attrs(), self.run_key, self.cfg.complevel)
+        members = None
+        if self.cfg.write_members:
+            members = np.full((len(p), n), np.nan, np.float32)
+            members[:, cells_a] = p
+        writer.write_year(self.cfg.out, year, self.grid, o2, std, self.attrs(), self.run_key, self.cfg.complevel,
+                          members=members)
         stats.write_s, stats.cells = time.perf_counter() - t0, int(ocean.sum())
 
     def run(self, on_year=None) -> list[YearStats]:

@@ -2,7 +2,10 @@
 
 ``o2_YYYY.nc``: ``o2`` (float32, µmol/kg, ``moles_of_oxygen_per_unit_mass_in_sea_water``, fill on land and below
 the bottom), optionally ``o2_std`` (ensemble spread), dims ``(time=1, depth, lat, lon)`` with CF coordinates and
-bounds; global attributes carry the provenance (checkpoint sha256s, partitions manifest sha256, config, software
+bounds; optionally (``write_members``) every member's field ``o2_member``, dims ``(member, time=1, depth, lat, lon)``
+(CF puts dimensions other than T, Z, Y, X to their left; ``time`` is kept so yearly files concatenate along it)
+with the same attributes as ``o2`` and an integer coordinate ``member`` (``standard_name: realization``; member k
+is checkpoint k of the ``checkpoints`` attribute); global attributes carry the provenance (checkpoint sha256s, partitions manifest sha256, config, software
 version) and CF's ``title``, ``source`` and ``history`` (the IOOS compliance-checker's CF 1.8 suite finds nothing:
 ``tests/oxygen_hpc/inference/test_cf_compliance.py``). The file is written under a hidden temporary name
 (``.o2_YYYY.nc.<pid>.tmp``, which no ``*.nc`` glob matches) and renamed only once closed, and it carries
@@ -24,6 +27,8 @@ TIME_UNITS = "days since 1900-01-01 00:00:00"
 FILL = np.float32(9.969209968386869e36)          # the netCDF default float fill
 O2_ATTRS = {"standard_name": "moles_of_oxygen_per_unit_mass_in_sea_water", "units": "umol kg-1",
             "long_name": "dissolved oxygen (µmol kg-1), OxyGenerator reconstruction"}
+MEMBER_ATTRS = {"standard_name": "realization", "long_name": "ensemble member (index into the global attribute "
+                "checkpoints)", "units": "1"}
 STD_ATTRS = {"units": "umol kg-1", "long_name": "ensemble standard deviation of dissolved oxygen (population)"}
 COMPLETE_ATTR = "oxygen_hpc_complete"
 
@@ -70,8 +75,9 @@ def clear_temporaries(out: str | Path, year: int) -> int:
 
 
 def write_year(out: str | Path, year: int, grid: GridSpec, o2: np.ndarray, std: np.ndarray | None,
-               attrs: dict, run_key: str, complevel: int = 1) -> Path:
-    """Write ``o2`` (and ``std``), [nlev, nlat, nlon] float32 with NaN off the ocean, as ``o2_YYYY.nc``."""
+               attrs: dict, run_key: str, complevel: int = 1, members: np.ndarray | None = None) -> Path:
+    """Write ``o2`` (and ``std``), [nlev, nlat, nlon] float32 with NaN off the ocean, as ``o2_YYYY.nc``;
+    ``members`` ([n_members, nlev, nlat, nlon] or [n_members, ncells]) adds ``o2_member`` and ``member``."""
     import netCDF4
 
     out = Path(out)
@@ -84,6 +90,11 @@ def write_year(out: str | Path, year: int, grid: GridSpec, o2: np.ndarray, std: 
     with netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
         for name, n in (("time", 1), ("depth", grid.nlev), ("lat", grid.nlat), ("lon", grid.nlon), ("bnds", 2)):
             ds.createDimension(name, n)
+        if members is not None:
+            ds.createDimension("member", len(members))
+            m = ds.createVariable("member", "i4", ("member",))
+            m.setncatts(MEMBER_ATTRS)
+            m[:] = np.arange(len(members), dtype=np.int32)
         mid, a, b = time_bounds(year)
         t = ds.createVariable("time", "f8", ("time",))
         t.setncatts({"standard_name": "time", "long_name": "time (mid-year)", "units": TIME_UNITS,
@@ -111,6 +122,13 @@ def write_year(out: str | Path, year: int, grid: GridSpec, o2: np.ndarray, std: 
             v.setncatts({**vattrs, "coordinates": "time depth lat lon"})
             a32 = np.asarray(arr, np.float32).reshape(shape)
             v[0] = np.where(np.isfinite(a32), a32, FILL)
+        if members is not None:
+            v = ds.createVariable("o2_member", "f4", ("member", *dims), fill_value=FILL, chunksizes=(1, *chunks),
+                                  **comp)
+            v.setncatts({**O2_ATTRS, "coordinates": "member time depth lat lon"})
+            for k, arr in enumerate(members):
+                a32 = np.asarray(arr, np.float32).reshape(shape)
+                v[k, 0] = np.where(np.isfinite(a32), a32, FILL)
         gattrs = {k: (json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v) for k, v in attrs.items()}
         now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         ds.setncatts({"Conventions": "CF-1.8", "title": f"OxyGenerator dissolved oxygen reconstruction, {int(year)}",

@@ -1,9 +1,13 @@
 """`oxygen-hpc products`: OMZ areas/volumes, O2 inventory (global and per basin), trends per decade, maps.
 
   oxygen-hpc products [--config configs/products/demo.yaml] --input RECON_DIR|GLOB|FILE [--out DIR]
-                      [--thresholds 20 30 60] [--map-depths 100 400] [--map-years 1925 2020] [--no-maps]
+                      [--thresholds 20 30 60 90] [--map-depths 100 400] [--map-years 1925 2020] [--no-maps]
 
 Run it on ``truth.nc`` of a synthetic ocean for the true products; the reconstruction's can then be compared.
+With ensemble members in the input (``o2_member``: ``oxygen-hpc predict --write-members``) every product carries
+its ensemble spread (``oxygen_hpc.products.ensemble``). The run ends with the headline figures and their
+uncertainty (``oxygen_hpc.products.headline``): the global O2 inventory change per decade, the OMZ30 and OMZ60
+volumes of the first and last decade, and the OMZ30 area ratio (last decade / first).
 Exit status 2 on a bad config (one line naming the key) or an unreadable input.
 """
 from __future__ import annotations
@@ -64,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     g = prod.regions.index("global")
     n = len(prod.years)
     print(f"products: {n} years ({prod.years[0]}-{prod.years[-1]}), {len(prod.regions)} regions, "
-          f"thresholds {', '.join(f'{t:g}' for t in prod.thresholds)} umol/kg, {time.perf_counter() - t0:.1f} s")
+          f"thresholds {', '.join(f'{t:g}' for t in prod.thresholds)} umol/kg, "
+          + (f"ensemble of {prod.members.n} members, " if prod.members is not None else "")
+          + f"{time.perf_counter() - t0:.1f} s")
     print(f"global O2 inventory {prod.inventory[0, g]:.4g} mol ({prod.years[0]}) -> "
           f"{prod.inventory[-1, g]:.4g} mol ({prod.years[-1]})")
     tables = written["tables"]
@@ -73,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"maps: {len(written['maps'])} PNG in {written['maps'][0].parent}")
     if written["timeseries"]:
         print(f"time series: {', '.join(p.name for p in written['timeseries'])} in {written['timeseries'][0].parent}")
+    from oxygen_hpc.products.headline import format_headline, headline
+
+    print(format_headline(headline(prod)))
     return 0
 
 

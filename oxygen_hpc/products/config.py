@@ -10,7 +10,7 @@ from pathlib import Path
 
 from oxygen_contracts.config import ConfigError, load
 
-DEFAULT_THRESHOLDS = (20.0, 30.0, 60.0)
+DEFAULT_THRESHOLDS = (20.0, 30.0, 60.0, 90.0)   # 60 and 90: the GODIP-DO intercomparison's OMZ thresholds
 
 
 @dataclass
@@ -19,7 +19,10 @@ class ProductsConfig:
         input: folder of yearly CF-NetCDF files, a glob, or one file (a reconstruction or ``truth.nc``).
         out: output folder (``products_yearly.csv``, ``trends.csv``, ``products.nc``, ``maps/``, ``timeseries/``).
         variable: O2 variable name (µmol/kg). ``std_variable``: its per-cell uncertainty, if the input has it.
-        thresholds: OMZ thresholds (µmol/kg).
+        member_variable: every ensemble member's O2 (``oxygen-hpc predict --write-members``), if the input has it
+            (with at least 2 members): every yearly series is also computed per member and the outputs carry the
+            ensemble spread (``oxygen_hpc.products.ensemble``).
+        thresholds: OMZ thresholds (µmol/kg); default 20, 30, 60 and 90 (GODIP-DO reports 60 and 90).
         basins: also report per basin (``oxygen_hpc.products.basins``).
         density: constant seawater density (kg/m³) for the inventory (1025, as ``summary.json``).
         density_from_ts: use gsw in-situ density from ``temperature``/``salinity`` instead (read from ``ts_file``,
@@ -36,6 +39,7 @@ class ProductsConfig:
     out: str = "products"
     variable: str = "o2"
     std_variable: str = "o2_std"
+    member_variable: str = "o2_member"
     thresholds: list[float] = field(default_factory=lambda: list(DEFAULT_THRESHOLDS))
     basins: bool = True
     density: float = 1025.0

@@ -5,7 +5,9 @@ are opened with ``xarray.open_mfdataset`` (concatenated along ``time``; variable
 ``cell_volume`` are taken from the first file), one file with ``xarray.open_dataset``. Either way the arrays stay
 lazy and :meth:`Source.year` reads one time step, so memory is one year's grid whatever the number of years.
 Land/fill values decode to NaN; an ocean cell is one whose O2 is finite (and, with ``cell_volume``, whose
-volume is > 0).
+volume is > 0). Ensemble members (``o2_member``, dims ``(member, time, depth, lat, lon)`` as ``oxygen-hpc predict
+--write-members`` writes them) are read one member of one year at a time (:meth:`Source.member`); every member must
+be finite on every ocean cell of ``o2``.
 """
 from __future__ import annotations
 
@@ -40,13 +42,18 @@ class Source:
     """One reconstruction or truth, read year by year."""
 
     def __init__(self, spec: str, variable: str = "o2", std_variable: str = "o2_std",
-                 earth_radius_km: float = 6371.0, geometry_file: str | None = None):
+                 earth_radius_km: float = 6371.0, geometry_file: str | None = None,
+                 member_variable: str = "o2_member"):
         self.files = resolve_inputs(spec)
         if len(self.files) == 1:
             ds = xr.open_dataset(self.files[0])
         else:
-            ds = xr.open_mfdataset([str(f) for f in self.files], combine="by_coords", data_vars="minimal",
-                                   coords="minimal", compat="override", join="exact")
+            try:
+                ds = xr.open_mfdataset([str(f) for f in self.files], combine="by_coords", data_vars="minimal",
+                                       coords="minimal", compat="override", join="exact")
+            except ValueError as e:    # e.g. o2_member in some years only, or other members
+                raise InputError(f"the {len(self.files)} files of '{spec}' do not combine into one series (do they all "
+                                 f"hold the same variables and ensemble members?): {str(e).splitlines()[0]}") from None
         self.ds = ds
         if variable not in ds:
             raise InputError(f"variable '{variable}' not in {self.files[0]} (has: {', '.join(ds.data_vars)})")
@@ -57,6 +64,13 @@ class Source:
             ds = self.ds = ds.sortby("time")
         self.variable, self.std_variable = variable, std_variable
         self.has_std = std_variable in ds
+        self.member_variable = member_variable
+        self.n_members = 0
+        if member_variable in ds:
+            mv = ds[member_variable]
+            if tuple(mv.dims) != ("member", "time", "depth", "lat", "lon"):
+                raise InputError(f"'{member_variable}' has dims {mv.dims}, expected (member, time, depth, lat, lon)")
+            self.n_members = int(mv.sizes["member"])
         self.units = v.attrs.get("units", "umol kg-1")
         self.lat = np.asarray(ds["lat"].values, float)
         self.lon = np.asarray(ds["lon"].values, float)
@@ -85,6 +99,15 @@ class Source:
             vol = cell_volume_m3(self.depth, self.area_m2, ocean, self.bottom)
         std = np.asarray(self.ds[self.std_variable].isel(time=n).values, float) if self.has_std else None
         return o2, ocean, vol, std
+
+    def member(self, n: int, m: int, ocean: np.ndarray) -> np.ndarray:
+        """Member ``m``'s O2 of time step ``n`` (float64 [nlev, nlat, nlon]); finite on every ``ocean`` cell."""
+        f = np.asarray(self.ds[self.member_variable].isel(time=n, member=m).values, float)
+        bad = int((~np.isfinite(f[ocean])).sum())
+        if bad:
+            raise InputError(f"'{self.member_variable}' member {m} has {bad} missing values on ocean cells of "
+                             f"'{self.variable}' in {self.years[n]}")
+        return f
 
     def ts(self, n: int, ts_ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
         y = self.years[n]

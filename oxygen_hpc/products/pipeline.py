@@ -6,6 +6,9 @@ Outputs in ``cfg.out``:
   ``omzT_area_km2`` and ``omzT_volume_km3``;
 - ``trends.csv``: one row per (series, region): OLS trend per decade ± SE, 95 % CI, p, and in % of the mean;
 - ``products.nc``: the same yearly series as CF variables over (time[, threshold], region);
+- with ensemble members in the input (``o2_member``): ``<column>_std`` after each member-dependent column of
+  ``products_yearly.csv``, ``<variable>_std`` in ``products.nc`` and the trends' total uncertainty in ``trends.csv``
+  (:mod:`oxygen_hpc.products.ensemble`); :mod:`oxygen_hpc.products.headline` gives the figures the CLI prints;
 - ``maps/o2_<year>_<depth>m.png``, ``maps/o2_trend_<depth>m.png`` (µmol/kg per decade; also ``o2_trend`` in
   ``products.nc``) and ``timeseries/{inventory,omz_area,inventory_basins}.png``.
 """
@@ -21,11 +24,12 @@ import xarray as xr
 from oxygen_hpc.products import basins as bas
 from oxygen_hpc.products import plots
 from oxygen_hpc.products.config import ProductsConfig
+from oxygen_hpc.products.ensemble import Members, dataset_std_variables, trend_uncertainty, yearly_std_columns
 from oxygen_hpc.products.inventory import density_gsw, inventory_mol, mean_o2
 from oxygen_hpc.products.io import InputError, Source, write_csv, write_netcdf
 from oxygen_hpc.products.omz import omz_table
 from oxygen_hpc.products.trend_maps import TrendMaps
-from oxygen_hpc.products.trends import ols_trend, trend_rows
+from oxygen_hpc.products.trends import trend_rows
 
 
 OPEN_FILES = 4
@@ -47,6 +51,7 @@ class Products:
     omz_area: np.ndarray       # [year, threshold, region] km²
     omz_volume: np.ndarray     # [year, threshold, region] km³
     attrs: dict
+    members: Members | None = None   # every member's series, when the input has o2_member (>= 2 members)
 
     def yearly_table(self) -> pd.DataFrame:
         rows = []
@@ -58,7 +63,12 @@ class Products:
                     row[f"{tkey(t)}_area_km2"] = self.omz_area[y, a, r]
                     row[f"{tkey(t)}_volume_km3"] = self.omz_volume[y, a, r]
                 rows.append(row)
-        return pd.DataFrame(rows)
+        df = pd.DataFrame(rows)
+        if self.members is None:
+            return df
+        std = yearly_std_columns(list(df.columns), self.members, self.thresholds, tkey)
+        cols = [c for base in df.columns for c in (base, f"{base}_std") if c in df.columns or c in std]
+        return df.assign(**std)[cols]
 
     def series(self) -> dict:
         out = {}
@@ -74,8 +84,26 @@ class Products:
                                                 self.o2_mean[:, r])
         return out
 
+    def member_series(self) -> dict[str, np.ndarray]:
+        """The members' series [member, year] under the names of :meth:`series`."""
+        m = self.members
+        out = {}
+        for r, region in enumerate(self.regions):
+            out[f"inventory_mol|{region}"] = m.inventory[:, :, r]
+            for a, t in enumerate(self.thresholds):
+                out[f"{tkey(t)}_area_km2|{region}"] = m.omz_area[:, :, a, r]
+                out[f"{tkey(t)}_volume_km3|{region}"] = m.omz_volume[:, :, a, r]
+            out[f"o2_mean_umol_kg|{region}"] = m.o2_mean[:, :, r]
+        return out
+
     def trend_table(self) -> pd.DataFrame:
-        df = pd.DataFrame(trend_rows(self.years, self.series()))
+        series = self.series()
+        rows = trend_rows(self.years, series)
+        if self.members is not None:
+            ms = self.member_series()
+            for row in rows:
+                row.update(trend_uncertainty(self.years, series[row["series"]][1], ms[row["series"]]))
+        df = pd.DataFrame(rows)
         df["series"] = df["series"].str.split("|").str[0]
         return df
 
@@ -104,7 +132,7 @@ class Products:
                                     {"long_name": "global or basin (oxygen_hpc.products.basins)"})})
         ds.attrs.update({"Conventions": "CF-1.8", "title": "oxygen_hpc products: OMZ, O2 inventory, trends",
                          "source": "oxygen-hpc products", **{k: str(v) for k, v in self.attrs.items()}})
-        return ds
+        return ds if self.members is None else dataset_std_variables(ds, self.members)
 
 
 def compute(cfg: ProductsConfig, on_year=None) -> Products:
@@ -117,7 +145,8 @@ def compute(cfg: ProductsConfig, on_year=None) -> Products:
 
 
 def _compute(cfg: ProductsConfig, on_year) -> Products:
-    src = Source(cfg.input, cfg.variable, cfg.std_variable, cfg.earth_radius_km, cfg.geometry_file)
+    src = Source(cfg.input, cfg.variable, cfg.std_variable, cfg.earth_radius_km, cfg.geometry_file,
+                 cfg.member_variable)
     try:
         regions: dict = {"global": None}
         if cfg.basins:
@@ -130,16 +159,18 @@ def _compute(cfg: ProductsConfig, on_year) -> Products:
         ny, nr, nt = len(src.years), len(regions), len(cfg.thresholds)
         inv, mean, ovol = (np.zeros((ny, nr)) for _ in range(3))
         area, vol = np.zeros((ny, nt, nr)), np.zeros((ny, nt, nr))
+        mem = Members.zeros(src.n_members, ny, nt, nr) if src.n_members >= 2 else None
         for n in range(ny):
             o2, ocean, v, std = src.year(n)
             rho = cfg.density
             if ts_ds is not None:
                 rho = density_gsw(*src.ts(n, ts_ds), src.depth, src.lat, src.lon)
-            for r, cols in enumerate(regions.values()):
-                inv[n, r] = inventory_mol(o2, ocean, v, rho, cols)
-                mean[n, r] = mean_o2(o2, ocean, v, cols)
-                ovol[n, r] = float(v[ocean if cols is None else ocean & cols[None]].sum() / 1e9)
-            area[n], vol[n] = omz_table(o2, ocean, src.area_m2, v, cfg.thresholds, regions)
+            inv[n], mean[n], ovol[n], area[n], vol[n] = year_values(o2, ocean, v, rho, src.area_m2, cfg.thresholds,
+                                                                   regions)
+            for m in range(mem.n if mem is not None else 0):       # one member's field in memory at a time
+                mi, mm, _, ma, mv = year_values(src.member(n, m, ocean), ocean, v, rho, src.area_m2, cfg.thresholds,
+                                                regions)
+                mem.set(m, n, mi, mm, ma, mv)
             if on_year is not None:
                 on_year(n, int(src.years[n]), o2, ocean, std, src)
         attrs = {"source_files": ", ".join(str(f) for f in src.files[:3]) + (" ..." if len(src.files) > 3 else ""),
@@ -148,10 +179,25 @@ def _compute(cfg: ProductsConfig, on_year) -> Products:
                  + (", cut at bottom_depth" if src.bottom is not None else ""),
                  "density": "gsw in-situ from temperature/salinity" if ts_ds is not None
                  else f"constant {cfg.density} kg m-3"}
+        if mem is not None:
+            attrs["ensemble"] = f"{mem.n} members ({cfg.member_variable}); spread = population std across members"
         return Products(src.years.copy(), src.time.copy(), list(regions), list(cfg.thresholds), inv, mean, ovol,
-                        area, vol, attrs)
+                        area, vol, attrs, mem)
     finally:
         src.close()
+
+
+def year_values(o2, ocean, volume, rho, area_m2, thresholds, regions: dict):
+    """One year's (inventory [region], mean O2 [region], ocean volume km³ [region], OMZ area km² and volume km³
+    [threshold, region]) of the field ``o2`` on the ``ocean`` cells."""
+    nr = len(regions)
+    inv, mean, ovol = np.zeros(nr), np.zeros(nr), np.zeros(nr)
+    for r, cols in enumerate(regions.values()):
+        inv[r] = inventory_mol(o2, ocean, volume, rho, cols)
+        mean[r] = mean_o2(o2, ocean, volume, cols)
+        ovol[r] = float(volume[ocean if cols is None else ocean & cols[None]].sum() / 1e9)
+    area, vol = omz_table(o2, ocean, area_m2, volume, thresholds, regions)
+    return inv, mean, ovol, area, vol
 
 
 def run(cfg: ProductsConfig, log=lambda m: print(m, flush=True)) -> tuple[Products, dict[str, list[Path]]]:
@@ -197,25 +243,6 @@ def run(cfg: ProductsConfig, log=lambda m: print(m, flush=True)) -> tuple[Produc
             written["maps"] += state["trend"].plot(out / "maps")
     write_netcdf(ds, out / "products.nc")
     if cfg.timeseries:
-        written["timeseries"] += _timeseries(prod, out / "timeseries")
+        written["timeseries"] += plots.timeseries(prod, out / "timeseries")
     written["tables"] = [out / "products_yearly.csv", out / "trends.csv", out / "products.nc"]
     return prod, written
-
-
-def _timeseries(prod: Products, folder: Path) -> list[Path]:
-    y = prod.years
-    g = prod.regions.index("global")
-    paths = []
-    s = {"global": prod.inventory[:, g]}
-    paths.append(plots.plot_series(folder / "inventory.png", y, s, {k: ols_trend(y, v) for k, v in s.items()},
-                                   "O2 inventory (1e15 mol)", "Global O2 inventory", scale=1e15))
-    s = {f"O2 < {t:g}": prod.omz_area[:, a, g] for a, t in enumerate(prod.thresholds)}
-    paths.append(plots.plot_series(folder / "omz_area.png", y, s, {k: ols_trend(y, v) for k, v in s.items()},
-                                   "OMZ area (1e6 km²)", "Global OMZ area (columns below threshold at any depth)",
-                                   scale=1e6))
-    if len(prod.regions) > 1:
-        s = {r: prod.inventory[:, i] for i, r in enumerate(prod.regions) if r != "global"}
-        paths.append(plots.plot_series(folder / "inventory_basins.png", y, s,
-                                       {k: ols_trend(y, v) for k, v in s.items()},
-                                       "O2 inventory (1e15 mol)", "O2 inventory per basin", scale=1e15))
-    return paths

@@ -15,7 +15,7 @@ import cmocean  # noqa: E402
 import numpy as np  # noqa: E402
 
 from oxygen_hpc.products.inventory import _edges  # noqa: E402
-from oxygen_hpc.products.trends import Trend  # noqa: E402
+from oxygen_hpc.products.trends import Trend, ols_trend  # noqa: E402
 
 LAND = "0.75"
 O2_MAX = 400.0        # µmol/kg: top of the O2 colour scale (raised if a map holds more)
@@ -91,3 +91,22 @@ def plot_series(path: Path, years, series: dict[str, np.ndarray], trends: dict[s
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def timeseries(prod, folder: Path) -> list[Path]:
+    """The global inventory, the global OMZ areas and the basin inventories of ``prod`` (pipeline.Products)."""
+    y = prod.years
+    g = prod.regions.index("global")
+    paths = []
+    s = {"global": prod.inventory[:, g]}
+    paths.append(plot_series(folder / "inventory.png", y, s, {k: ols_trend(y, v) for k, v in s.items()},
+                             "O2 inventory (1e15 mol)", "Global O2 inventory", scale=1e15))
+    s = {f"O2 < {t:g}": prod.omz_area[:, a, g] for a, t in enumerate(prod.thresholds)}
+    paths.append(plot_series(folder / "omz_area.png", y, s, {k: ols_trend(y, v) for k, v in s.items()},
+                             "OMZ area (1e6 km²)", "Global OMZ area (columns below threshold at any depth)",
+                             scale=1e6))
+    if len(prod.regions) > 1:
+        s = {r: prod.inventory[:, i] for i, r in enumerate(prod.regions) if r != "global"}
+        paths.append(plot_series(folder / "inventory_basins.png", y, s, {k: ols_trend(y, v) for k, v in s.items()},
+                                 "O2 inventory (1e15 mol)", "O2 inventory per basin", scale=1e15))
+    return paths
