@@ -82,3 +82,16 @@ def slurm_cluster() -> str:
         if not others and marker.exists():
             marker.unlink(missing_ok=True)
             subprocess.run([str(ROOT / "slurm" / "dev" / "stop.sh")], capture_output=True, timeout=120)
+
+
+@pytest.fixture(autouse=True)
+def _restore_wandb_env():
+    """`oxygen-hpc fit` run in-process (``training.cli.main``, the OSSE harness) sets ``WANDB_*`` for its run, as a
+    process should; a test must not hand them to the tests after it (a ``WANDB_MODE=disabled`` left behind turns off
+    W&B in every later subprocess fit)."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("WANDB_")}
+    yield
+    for k in [k for k in os.environ if k.startswith("WANDB_")]:
+        if k not in before:
+            del os.environ[k]
+    os.environ.update(before)
