@@ -61,6 +61,8 @@ class PartitionDataModule(pl.LightningDataModule):
         background: a background field built for these partitions and held-out folds (``oxygen-hpc
             background``): one more input column and the network's output offset (the model learns the anomaly;
             see ``oxygen_hpc.background``). The network reads the switch from ``dims`` (``use_background``).
+        anomaly_scale: with a background, µmol/kg per unit of the anomaly inputs and of the network's output
+            (``dims["target_std"]``): the anomaly's scale, not O2's.
     """
 
     def __init__(self, root: str, val_fold: int | None = 0, test_fold: int | None = 1,
@@ -69,7 +71,7 @@ class PartitionDataModule(pl.LightningDataModule):
                  prefetch_factor: int | None = 2, persistent_workers: bool = False, pin_memory: bool = False,
                  use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0,
                  fit_split: str = "fold", fit_subgraph: bool = False, eval_years: Sequence[int] | None = None,
-                 sample_weighting: str = "labels", background: str | None = None):
+                 sample_weighting: str = "labels", background: str | None = None, anomaly_scale: float = 20.0):
         super().__init__()
         if sample_weighting not in SAMPLE_WEIGHTINGS:
             raise ValueError(f"sample_weighting must be one of {SAMPLE_WEIGHTINGS}, got {sample_weighting!r}")
@@ -82,7 +84,7 @@ class PartitionDataModule(pl.LightningDataModule):
         self.use_obs_inputs, self.obs_input_fraction, self.seed = use_obs_inputs, obs_input_fraction, seed
         self.fit_split, self.fit_subgraph = fit_split, fit_subgraph
         self.sample_weighting = sample_weighting
-        self.background = background
+        self.background, self.anomaly_scale = background, float(anomaly_scale)
         self.datasets: dict[str, PartitionDataset] = {}
         self.train_sampler: ZoneWeightedSampler | None = None
         self._zone_weights: dict[int, float] = {}
@@ -101,13 +103,15 @@ class PartitionDataModule(pl.LightningDataModule):
         d = {**self.manifest.dims, "use_obs_inputs": bool(self.use_obs_inputs),
              "use_background": self.background is not None}
         d["in_features"] += int(d["use_background"])          # the background is one more column of x
+        if self.background is not None:
+            d["target_std"] = self.anomaly_scale
         return d
 
     def _ds(self, stage: str, years=None) -> PartitionDataset:
         folds = (None, None) if stage == "predict" else (self.val_fold, self.test_fold)
         return PartitionDataset(self.root, years if years is not None else self.years, self.zones, stage,
                                 *folds, self.use_obs_inputs, self.obs_input_fraction, self.seed, self.fit_split,
-                                self.fit_subgraph, self.background)
+                                self.fit_subgraph, self.background, self.anomaly_scale)
 
     def setup(self, stage: str | None = None) -> None:
         if stage in (None, "fit"):

@@ -43,13 +43,15 @@ class PartitionDataset(torch.utils.data.Dataset):
         background: a background field (``oxygen-hpc background``) built for these partitions and held-out folds:
             each node gets it as ``background`` (µmol/kg) and as one more ``x`` column (normalised like the
             observations); with ``fit_split="fold"`` each fit draw's targets are one training fold, and every node
-            reads the background row fitted without that fold (see ``oxygen_hpc.background``).
+            reads the background row fitted without that fold (see ``oxygen_hpc.background``). The observed inputs
+            (``obs``, ``series``) then carry anomalies from the background, in units of ``anomaly_scale`` (µmol/kg).
     """
 
     def __init__(self, root: str | Path, years: Sequence[int] | None = None, zones: Sequence[int] | None = None,
                  stage: str = "fit", val_fold: int | None = None, test_fold: int | None = None,
                  use_obs_inputs: bool = True, obs_input_fraction: float = 0.5, seed: int = 0,
-                 fit_split: str = "fold", fit_subgraph: bool = False, background: str | Path | None = None):
+                 fit_split: str = "fold", fit_subgraph: bool = False, background: str | Path | None = None,
+                 anomaly_scale: float = 20.0):
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
         if fit_split not in FIT_SPLITS:
@@ -67,6 +69,7 @@ class PartitionDataset(torch.utils.data.Dataset):
         self.norm = self.manifest.observation_norm
         self.files = PartitionFiles(self.manifest)
         self.files.verify({y for y, _ in self.index})
+        self.anomaly_scale = float(anomaly_scale)
         self.background = None if background is None else BackgroundFile(
             background, self.manifest, val_fold, test_fold, check_folds=stage != "predict")
 
@@ -97,6 +100,14 @@ class PartitionDataset(torch.utils.data.Dataset):
         a["edge_index"] = ei
         return a, {k: v[nodes] for k, v in m.items()}
 
+    def _as_anomalies(self, m: dict, bg: np.ndarray, om: float, os_: float) -> dict:
+        """Observed inputs as anomalies from the node's background, in units of ``anomaly_scale``: what a neighbour's
+        observation or the cell's other years say that the covariates do not (hidden entries stay 0)."""
+        s = self.anomaly_scale
+        obs = np.where(m["obs_mask"] > 0, (m["obs"] * os_ + om - bg) / s, 0.0).astype(np.float32)
+        ser = np.where(m["series_mask"] > 0, (m["series"] * os_ + om - bg[:, None]) / s, 0.0).astype(np.float32)
+        return {**m, "obs": obs, "series": ser}
+
     def __getitem__(self, key) -> Data:
         """``key``: an index, or ``(index, epoch, position)`` from the training sampler — the masking's random split
         then depends only on that key, so a resumed run (or any worker layout) sees the same batches."""
@@ -113,8 +124,9 @@ class PartitionDataset(torch.utils.data.Dataset):
             row = self.background.row(int(targets[0]) if targets is not None and len(targets) else None)
             bg = self.background.read(year, zone, row, len(a["cell"]))
             a["background"] = bg
-            a["x"] = np.concatenate([a["x"], ((bg - self.norm["oxygen_mean"]) / self.norm["oxygen_std"])[:, None]],
-                                    axis=1).astype(np.float32)
+            om, os_ = self.norm["oxygen_mean"], self.norm["oxygen_std"]
+            a["x"] = np.concatenate([a["x"], ((bg - om) / os_)[:, None]], axis=1).astype(np.float32)
+            m = self._as_anomalies(m, bg, om, os_)
         if self.stage == "fit" and self.fit_subgraph:
             a, m = self._subgraph(a, m)
         t = torch.from_numpy

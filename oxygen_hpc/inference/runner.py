@@ -182,8 +182,9 @@ class Predictor:
     def _loader(self, years: list[int]):
         from oxygen_hpc.data.dataset import PartitionDataset
 
+        scale = float(getattr(self.nets[0], "target_std", 20.0)) if self.nets else 20.0   # the anomalies' units
         ds = PartitionDataset(self.cfg.partitions, years=years, stage="predict", val_fold=None, test_fold=None,
-                              background=self.cfg.background)
+                              background=self.cfg.background, anomaly_scale=scale)
         n_nodes = {(p["year"], p["zone"]): p["n_nodes"] for p in self.manifest["partitions"]}
         packs = []
         for y in years:

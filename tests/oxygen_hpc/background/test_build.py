@@ -125,3 +125,20 @@ def test_background_verb_and_a_fit_that_learns_the_anomaly(root, tmp_path, capsy
                 f"--trainer.default_root_dir={run}", "--trainer.max_epochs=1", "--wandb.mode=disabled"]) == 0
     ck = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert ck["hyper_parameters"]["dims"]["use_background"] is True
+
+
+def test_observed_inputs_become_anomalies_from_the_background(root, bg):
+    val = PartitionDataset(root, stage="validate", val_fold=VAL, test_fold=TEST, background=bg, anomaly_scale=20.0)
+    plain = PartitionDataset(root, stage="validate", val_fold=VAL, test_fold=TEST)
+    checked = 0
+    for i in range(len(val)):
+        d, p, a = val[i], plain[i], val.raw(i)
+        assert torch.equal(d.obs_mask, p.obs_mask) and torch.equal(d.series_mask, p.series_mask)
+        seen = d.obs_mask.bool()
+        want = (torch.from_numpy(a["y"]) - d.background) / 20.0
+        assert torch.allclose(d.obs[seen], want[seen], atol=1e-4) and (d.obs[~seen] == 0).all()
+        sm = d.series_mask.bool()
+        want_s = (torch.from_numpy(a["series"]) - d.background[:, None]) / 20.0
+        assert torch.allclose(d.series[sm], want_s[sm], atol=1e-4)
+        checked += int(seen.sum())
+    assert checked > 0
