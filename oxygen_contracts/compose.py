@@ -82,24 +82,78 @@ def has_extends(path: str | Path) -> bool:
     return isinstance(data, dict) and EXTENDS in data
 
 
-def expand_argv(argv: list[str]) -> list[str]:
-    """Replace each ``--config FILE`` whose file uses ``extends`` by ``--config <composed YAML text>``.
+_FIRST, _LATER = object(), object()
+DEEP = ("model.init_args.model.",)   # plain mappings (OxyTask.model): jsonargparse cannot set keys inside them
 
-    jsonargparse takes a config either as a path or as the YAML text itself; other arguments are untouched, so later
-    ``--config`` files and ``--key=value`` overrides still apply on top, in order."""
-    out, i = [], 0
+
+def set_path(config: dict, dotted: str, value) -> None:
+    """Set ``value`` at the dotted path of ``config``, creating mappings on the way."""
+    node = config
+    *head, last = dotted.split(".")
+    for k in head:
+        nxt = node.get(k)
+        if not isinstance(nxt, dict):
+            nxt = node[k] = {}
+        node = nxt
+    node[last] = value
+
+
+def _is_file(value: str) -> bool:
+    """Whether ``value`` names a file (a config may also be given as its YAML text, too long for a path)."""
+    try:
+        return "\n" not in value and Path(value).is_file()
+    except OSError:
+        return False
+
+
+def _load(value: str) -> dict:
+    if _is_file(value):
+        return compose(value)
+    data = yaml.safe_load(value)
+    if not isinstance(data, dict):
+        raise ComposeError(f"--config {value[:60]!r}: neither a file nor a YAML mapping")
+    return data
+
+
+def expand_argv(argv: list[str]) -> list[str]:
+    """LightningCLI arguments with the configs composed.
+
+    Each ``--config FILE`` whose file uses ``extends`` becomes ``--config <composed YAML text>`` (jsonargparse takes
+    a config either as a path or as the YAML text itself); other arguments are untouched, so later ``--config``
+    files and ``--key=value`` overrides still apply on top, in order. Overrides inside a plain mapping (``DEEP``:
+    ``--model.init_args.model.init_args.hidden=64``, the network's arguments) would be set beside ``init_args`` by
+    jsonargparse, so they are applied here: every ``--config`` is merged in order (:func:`merge`), the overrides
+    set on the result (values parsed as YAML), and one ``--config`` with the merged text stands where the first
+    one stood."""
+    configs, deep, rest, i = [], [], [], 0
     while i < len(argv):
         a = argv[i]
-        if a == "--config" and i + 1 < len(argv):
-            value, step = argv[i + 1], 2
-        elif a.startswith("--config="):
-            value, step = a.split("=", 1)[1], 1
+        key, val, step = None, None, 1
+        if a.startswith("--") and "=" in a:
+            key, val = a[2:].split("=", 1)
+        elif a.startswith("--") and i + 1 < len(argv) and (a == "--config" or a[2:].startswith(DEEP)):
+            key, val, step = a[2:], argv[i + 1], 2
+        if key == "config":
+            configs.append(val)
+            rest.append(_FIRST if len(configs) == 1 else _LATER)      # where the (merged) configs go
+        elif key is not None and key.startswith(DEEP):
+            deep.append((key, val))
         else:
-            out.append(a)
-            i += 1
-            continue
-        if Path(value).is_file() and has_extends(value):
-            value = yaml.safe_dump(compose(value), sort_keys=False)
-        out += ["--config", value]
+            rest.extend(argv[i:i + step])
         i += step
-    return out
+    if deep and not configs:
+        raise ComposeError(f"--{deep[0][0]}: an override inside the network's arguments needs a --config to apply to")
+    if not deep:
+        out = []
+        for v in configs:
+            out += ["--config", yaml.safe_dump(compose(v), sort_keys=False)
+                    if _is_file(v) and has_extends(v) else v]
+        merged_iter = iter(out[k:k + 2] for k in range(0, len(out), 2))
+        return [t for a in rest for t in (next(merged_iter) if a is _FIRST or a is _LATER else [a])]
+    merged: dict = {}
+    for v in configs:
+        merged = merge(merged, _load(v))
+    for key, val in deep:
+        set_path(merged, key, yaml.safe_load(val))
+    text = yaml.safe_dump(merged, sort_keys=False)
+    return [t for a in rest if a is not _LATER for t in (["--config", text] if a is _FIRST else [a])]

@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 import yaml
 
+from oxygen_contracts.compose import ComposeError
 from oxygen_hpc.evaluation.metrics import regression_metrics
 
 
@@ -112,7 +113,8 @@ def _arg(value: Any) -> str:
 def run_neural(config: dict, root: str | Path, sets: EvalSets, val_fold: int, test_fold: int, epochs: int,
                seed: int = 0, batch_size: int = 16, num_workers: int = 1, work_dir: str | Path | None = None,
                limit_train_batches: Any = None, years=None, train_years: Any = "same",
-               curve_every: int | None = None, overrides: dict[str, Any] | None = None) -> dict:
+               curve_every: int | None = None, overrides: dict[str, Any] | None = None,
+               return_predictions: bool = False) -> dict:
     """Train the composed train ``config`` (``oxygen_hpc.evaluation.methods``) for ``epochs`` on CPU (one device)
     on the partitions of ``train_years`` (``"same"``: those of ``years``; ``None``: all), validate (zone-adaptive
     sampling) and score it on those of ``years`` (the evaluation nodes must lie in those years).
@@ -122,7 +124,9 @@ def run_neural(config: dict, root: str | Path, sets: EvalSets, val_fold: int, te
     its own run directory) and ``overrides`` (dotted config keys → values, e.g. ``{"model.init_args.lr": 0.01}``)
     applied to every method alike. ``curve_every``: also validate every that many optimiser steps and return the
     learning curve ``[[step, val RMSE], ...]`` as ``"curve"`` (validation then runs every ``curve_every`` steps
-    instead of at epoch ends, so the zone-adaptive callback also re-weights the zones that often)."""
+    instead of at epoch ends, so the zone-adaptive callback also re-weights the zones that often).
+    ``return_predictions``: also return the predictions at the validation, test and never-observed nodes as
+    ``"predictions"`` (for ensembles, :mod:`oxygen_hpc.evaluation.ensemble`)."""
     import tempfile
 
     from oxygen_hpc.evaluation.methods import zone_adaptive
@@ -156,6 +160,8 @@ def run_neural(config: dict, root: str | Path, sets: EvalSets, val_fold: int, te
     try:
         try:
             cli = build_cli(args, run=False)
+        except ComposeError as e:
+            raise ValueError(f"the train config could not be composed: {e}") from None
         except SystemExit as e:             # the CLI printed what it rejected; a harness must not exit
             raise ValueError(f"the train config or an override was rejected by the CLI (exit {e.code}): "
                              f"{', '.join(overrides or {}) or 'see the message above'}") from None
@@ -173,6 +179,8 @@ def run_neural(config: dict, root: str | Path, sets: EvalSets, val_fold: int, te
     keys, pred = predict_owned(task.net, dm.test_dataloader(), sets.ncells)
     preds = [_lookup(keys, pred, sets.key(t)) for t in (sets.val, sets.test, sets.unobserved)]
     out = score(sets, *preds)
+    if return_predictions:
+        out["predictions"] = preds              # [val, test, unobserved] arrays, µmol/kg (not JSON: pop it)
     n_params = sum(p.numel() for p in task.net.parameters())
     out.update(kind="neural", train_seconds=round(train_s, 2), predict_seconds=round(time.perf_counter() - t0, 2),
                epochs=epochs, steps=int(cli.trainer.global_step), parameters=int(n_params), config=config,

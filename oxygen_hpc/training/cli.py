@@ -179,12 +179,14 @@ def _bad_input(e: BaseException) -> str | None:
 
 def build_cli(args: list[str], run: bool = True, **kwargs) -> OxyCLI:
     """The one way this project builds a Trainer, task and datamodule from configs: ``oxygen-hpc fit`` (``run``)
-    and the OSSE harness (``run=False``, then ``cli.trainer.fit(cli.model, datamodule=cli.datamodule)``)."""
+    and the OSSE harness (``run=False``, then ``cli.trainer.fit(cli.model, datamodule=cli.datamodule)``). The
+    configs are composed first (``oxygen_contracts.compose.expand_argv``; a :class:`ComposeError` names the file)."""
     from oxygen_hpc.data.datamodule import PartitionDataModule
     from oxygen_hpc.training.strategies import register
     from oxygen_hpc.training.task import OxyTask
 
     register()
+    args = expand_argv(list(args))
     if not run:     # called from Python (the harness) whose own sys.argv is not this command line
         warnings.filterwarnings("ignore", message="LightningCLI's args parameter is intended")
     return OxyCLI(OxyTask, PartitionDataModule, subclass_mode_model=True, subclass_mode_data=True, args=args,

@@ -81,6 +81,10 @@ def resolve_class(spec: dict, allowed: Sequence[str] = ()):
             "model.init_args.allowed_models (training) or allowed_models / --allow-model (predict)")
     if not isinstance(spec.get("init_args") or {}, dict):
         raise ValueError(f"model.init_args of {path} must be a mapping")
+    stray = sorted(set(spec) - {"class_path", "init_args"})
+    if stray:                                  # e.g. a CLI override that landed beside init_args: never ignore it
+        raise ValueError(f"model: unknown key(s) {stray} beside class_path/init_args of {path} (the network's "
+                         f"arguments go under init_args: model.init_args.model.init_args.{stray[0]})")
     params = inspect.signature(cls.__init__).parameters
     unknown = [k for k in (spec.get("init_args") or {}) if k not in params]
     if unknown:

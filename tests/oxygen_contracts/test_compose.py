@@ -57,3 +57,21 @@ def test_expand_argv_replaces_only_composed_configs(tmp_path):
     out = expand_argv(["fit", "--config", str(run), f"--config={plain}", "--trainer.max_epochs=2"])
     assert out[0] == "fit" and out[1] == "--config" and out[3:] == ["--config", str(plain), "--trainer.max_epochs=2"]
     assert yaml.safe_load(out[2]) == {"trainer": {"max_epochs": 5}, "seed_everything": 3}
+
+
+def test_overrides_inside_the_network_spec_are_merged_not_set_beside_it(tmp_path):
+    """jsonargparse sets `--model.init_args.model.init_args.hidden=64` beside init_args of the plain mapping
+    OxyTask.model (where it was ignored): they are applied to the merged configs instead."""
+    base = _w(tmp_path / "b.yaml", "model:\n  class_path: T\n  init_args:\n    model: {class_path: N, init_args: "
+              "{hidden: 32, zoning: hyper}}\n    lr: 0.1\n")
+    over = _w(tmp_path / "o.yaml", "model: {init_args: {lr: 0.2}}\n")
+    out = expand_argv(["fit", "--config", str(base), "--model.init_args.model.init_args.hidden=64", "--config",
+                       str(over), "--model.init_args.model.init_args.zoning", "discrete", "--trainer.max_epochs=1",
+                       "--data.x", ""])
+    assert out[0] == "fit" and out[1] == "--config" and out[3:] == ["--trainer.max_epochs=1", "--data.x", ""]
+    cfg = yaml.safe_load(out[2])
+    assert cfg["model"]["init_args"] == {"model": {"class_path": "N", "init_args": {"hidden": 64,
+                                                                                    "zoning": "discrete"}},
+                                         "lr": 0.2}
+    with pytest.raises(ComposeError, match="needs a --config"):
+        expand_argv(["fit", "--model.init_args.model.init_args.hidden=64"])

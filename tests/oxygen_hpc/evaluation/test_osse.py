@@ -12,40 +12,11 @@ from oxygen_hpc.evaluation.metrics import regression_metrics
 from oxygen_hpc.evaluation.tables import node_tables, split
 from oxygen_hpc.evaluation.truth import truth_values
 from oxygen_hpc.models.baselines import InverseDistanceWeighting
-from preprocessing.partition.config import PartitionConfig
-from preprocessing.partition.pipeline import run
-from tests.fixtures import toy
+from .conftest import _truth_field
 
 ROOT = Path(__file__).resolve().parents[3]
 
 VAL, TEST = 0, 1
-
-
-def _truth_field(grid, year):
-    k, j, i = np.meshgrid(np.arange(grid.nlev), np.arange(grid.nlat), np.arange(grid.nlon), indexing="ij")
-    return 250.0 - 0.05 * grid.depth[k] + 3.0 * np.sin(i) + 2.0 * j + 0.5 * (year - 2000)
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    d = tmp_path_factory.mktemp("osse")
-    grid, ocean, cov, store = toy.tiny_case(d, years=(2000, 2003), store_years=(1998, 2005), rows=80)
-    parts = d / "parts"
-    run(PartitionConfig(covariates=str(cov), out=str(parts), zones_lon=2, zones_lat=2), str(store), workers=1,
-        progress=False)
-    truth = d / "truth.nc"
-    with netCDF4.Dataset(truth, "w") as ds:
-        for name, n in (("time", len(grid.years)), ("depth", grid.nlev), ("lat", grid.nlat), ("lon", grid.nlon)):
-            ds.createDimension(name, n)
-        t = ds.createVariable("time", "f8", ("time",))
-        t.units = "days since 1900-01-01"
-        t[:] = (grid.years - 1900) * 365.25 + 182.0
-        for name, vals in (("depth", grid.depth), ("lat", grid.lat), ("lon", grid.lon)):
-            ds.createVariable(name, "f8", (name,))[:] = vals
-        o2 = ds.createVariable("o2", "f4", ("time", "depth", "lat", "lon"), fill_value=np.float32(np.nan))
-        for n, y in enumerate(grid.years):
-            o2[n] = np.where(ocean, _truth_field(grid, y), np.nan)
-    return {"parts": parts, "truth": truth, "grid": grid, "ocean": ocean}
 
 
 def test_metrics_by_hand():
@@ -179,3 +150,20 @@ def test_new_table_baselines_run_in_the_harness(world, tmp_path):
     assert r["held_out"]["n"] == len(sets.test)
     rk = run_table(table_baseline("regression_kriging", 0), sets)
     assert np.isfinite([rk["held_out"]["rmse"], rk["unobserved"]["rmse"], rk["val"]["rmse"]]).all()
+
+
+def test_overrides_reach_the_networks_arguments(world):
+    """A harness override inside the network spec changes the network (it was set beside init_args and ignored)."""
+    import torch
+
+    torch.set_num_threads(1)
+    grid = PartitionManifest.read(world["parts"]).grid
+    lab, unobs = node_tables(world["parts"], n_unobserved=10)
+    sp = split(lab, VAL, TEST)
+    sets = EvalSets(sp["train"], sp["val"], sp["test"], unobs,
+                    truth_values(world["truth"], grid, unobs["cell"], unobs["year"]), grid.ncells)
+    small = run_neural(_mlp_config(), world["parts"], sets, VAL, TEST, epochs=1, num_workers=0)
+    wide = run_neural(_mlp_config(), world["parts"], sets, VAL, TEST, epochs=1, num_workers=0,
+                      overrides={"model.init_args.model.init_args.hidden": 32})
+    assert wide["parameters"] > small["parameters"]
+    assert wide["hparams"]["model"]["init_args"]["hidden"] == 32
