@@ -36,7 +36,7 @@ from oxygen_contracts.partitions import PartitionFiles
 from oxygen_hpc.evaluation.tables import _frame, node_tables
 from oxygen_hpc.models.baselines import TreeEnsemble
 
-READ = ("x", "cell", "y", "fold")
+READ = ("x", "cell", "fold", "owned")
 
 
 def _regressor(seed: int, max_iter: int) -> TreeEnsemble:
@@ -78,19 +78,23 @@ def build_background(partitions: str | Path, out: str | Path, val_fold: int | No
                             "train_folds": np.asarray(train_folds, np.int64), "manifest_sha256": man.sha256(),
                             "regressor": json.dumps({"kind": "hgb", "max_iter": max_iter, "seed": seed}),
                             "n_train": np.asarray(n_train, np.int64)})
-            for year, zones in man.zones_by_year().items():      # one prediction per model and year: the
-                parts = []                                         # trees' per-call overhead dominates small ones
-                for zone in zones:
-                    a = files.read(year, zone, READ)
-                    n = len(a["cell"])
-                    parts.append(_frame(man.grid, names, year, zone, a["cell"].astype(np.int64), a["x"],
-                                        np.full(n, np.nan), np.zeros(n, np.int64), a["fold"]))
-                table = pd.concat(parts, ignore_index=True)
+            for year, zones in man.zones_by_year().items():
+                # One prediction per model, year and distinct cell: the trees' per-call overhead dominates small
+                # calls, and a halo node is another zone's owned node (the same cell, features and year).
+                reads = [files.read(year, zone, READ) for zone in zones]
+                owned = [_frame(man.grid, names, year, zone, a["cell"][a["owned"]].astype(np.int64),
+                                a["x"][a["owned"]], np.full(int(a["owned"].sum()), np.nan),
+                                np.zeros(int(a["owned"].sum()), np.int64), a["fold"][a["owned"]])
+                         for zone, a in zip(zones, reads)]
+                table = pd.concat(owned, ignore_index=True)
                 bg = np.stack([m.predict(table) for m in models]).astype(np.float32)
-                start = 0
-                for zone, part in zip(zones, parts):
-                    h.create_dataset(group_name(year, zone), data=bg[:, start:start + len(part)])
-                    start += len(part)
+                cells = table["cell"].to_numpy()
+                order = np.argsort(cells, kind="stable")
+                for zone, a in zip(zones, reads):
+                    pos = order[np.searchsorted(cells, a["cell"].astype(np.int64), sorter=order)]
+                    if not np.array_equal(cells[pos], a["cell"]):
+                        raise ValueError(f"{files.path(year)}: zone {zone} has halo cells no zone owns")
+                    h.create_dataset(group_name(year, zone), data=bg[:, pos])
         os.replace(tmp, out)
     finally:
         files.close()

@@ -37,13 +37,34 @@ def test_rows_are_fitted_without_their_fold(root, bg):
     assert arr.shape[0] == len(folds) + 1 and np.isfinite(arr).all()
     with h5py.File(root / f"year={year}.h5", "r") as f:
         g = f[f"zone={zones[0]:02d}"]
-        n = len(g["cell"])
-        table = _frame(man.grid, man.feature_names, year, zones[0], g["cell"][()].astype(np.int64), g["x"][()],
-                       np.full(n, np.nan), np.zeros(n, np.int64), g["fold"][()])
+        own = g["owned"][()].astype(bool)
+        n = int(own.sum())
+        table = _frame(man.grid, man.feature_names, year, zones[0], g["cell"][()][own].astype(np.int64),
+                       g["x"][()][own], np.full(n, np.nan), np.zeros(n, np.int64), g["fold"][()][own])
     for r, f in enumerate(folds + [None]):                  # refit each model independently: the same values
         use = lab[lab["fold"].isin([k for k in folds if k != f])]
         want = TreeEnsemble(kind="hgb", max_iter=20, random_state=0).fit(use).predict(table)
-        np.testing.assert_allclose(arr[r], want.astype(np.float32), rtol=1e-6)
+        np.testing.assert_allclose(arr[r][own], want.astype(np.float32), rtol=1e-6)
+
+
+def test_a_halo_node_has_its_owners_background(root, bg):
+    """The same (cell, year) gets one background whichever partition holds it (its owner's)."""
+    man = PartitionManifest.read(root)
+    year, zones = next(iter(man.zones_by_year().items()))
+    value: dict[int, np.ndarray] = {}
+    halo = 0
+    with h5py.File(bg, "r") as h, h5py.File(root / f"year={year}.h5", "r") as f:
+        for z in zones:
+            own = f[f"zone={z:02d}"]["owned"][()].astype(bool)
+            cell, arr = f[f"zone={z:02d}"]["cell"][()], h[group_name(year, z)][()]
+            value.update({int(c): arr[:, i] for i, c in enumerate(cell) if own[i]})
+        for z in zones:
+            own = f[f"zone={z:02d}"]["owned"][()].astype(bool)
+            cell, arr = f[f"zone={z:02d}"]["cell"][()], h[group_name(year, z)][()]
+            for i in np.flatnonzero(~own):
+                np.testing.assert_array_equal(arr[:, i], value[int(cell[i])])
+                halo += 1
+    assert halo > 0
 
 
 def test_dataset_reads_the_row_of_the_draws_target_fold(root, bg):
