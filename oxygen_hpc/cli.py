@@ -20,6 +20,7 @@ VERBS = {
     "validate": ("oxygen_hpc.training.cli", "validate a checkpoint (LightningCLI)"),
     "test": ("oxygen_hpc.training.cli", "test a checkpoint (LightningCLI)"),
     "predict": ("oxygen_hpc.inference.cli", "predict every ocean cell of every year (CF-NetCDF per year)"),
+    "calibrate": ("oxygen_hpc.inference.calibrate", "fit an ensemble's spread scale on the validation fold"),
     "products": ("oxygen_hpc.products.cli", "OMZ areas/volumes, inventory, trends, maps"),
     "sweep": ("oxygen_hpc.sweep.cli", "expand and submit a sweep as one Slurm job array; report results"),
 }

@@ -1,9 +1,11 @@
 """`make demo`: the whole pipeline on the synthetic ocean, on this CPU, each stage through the real CLI.
 
-synth → ingest → partition → check → background → fit (an ensemble of ``--members`` seeds) → predict → products.
+synth → ingest → partition → check → background → fit (an ensemble of ``--members`` seeds) → calibrate → predict →
+products.
 Every stage prints where its output went; this driver prints a closing table. Stages run as subprocesses of
 `oxygen-hpc`, exactly as a user would type them. The members learn the anomaly from a background field fitted on
-the training folds (``oxygen-hpc background``); predict writes their mean as ``o2``, their spread as ``o2_std``
+the training folds (``oxygen-hpc background``); ``calibrate`` fits their spread's scale on the validation fold;
+predict writes their mean as ``o2``, their (calibrated) spread as ``o2_std``
 and each member (``o2_member``), and products prints the OMZ and inventory figures with the members' spread.
 """
 from __future__ import annotations
@@ -71,9 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         _run(exe + ["fit", "--config", a.train_config, f"--data.init_args.root={parts}",
                     f"--data.init_args.background={background}", f"--trainer.default_root_dir={run}",
                     f"--seed_everything={a.seed + k}", f"--data.init_args.seed={a.seed + k}"], log)
+    ckpts = [str(r / "checkpoints" / "last.ckpt") for r in members]
+    scale = []
+    if len(members) > 1:                     # the spread, calibrated on the validation fold
+        _run(exe + ["calibrate", "--partitions", str(parts), "--background", str(background), "--val-fold",
+                    str(folds[0]), "--test-fold", str(folds[1]), "--checkpoint", *ckpts, "--out",
+                    str(runs / "calibration.json")], log)
+        scale = ["--spread-scale", str(runs / "calibration.json")]
     _run(exe + ["predict", "--config", a.infer_config, "--partitions", str(parts), "--background", str(background),
-                "--checkpoint", *[str(r / "checkpoints" / "last.ckpt") for r in members],
-                "--out", str(out / "reconstruction")], log)
+                "--checkpoint", *ckpts, *scale, "--out", str(out / "reconstruction")], log)
     _run(exe + ["products", "--config", a.products_config, "--input", str(out / "reconstruction"),
                 "--out", str(out / "products")], log)
     print("\ndemo finished:")

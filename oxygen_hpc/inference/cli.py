@@ -14,8 +14,10 @@ edited since ``partition`` wrote it (one line naming the file).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from pathlib import Path
 
 from oxygen_contracts.config import ConfigError, resolve_path
 
@@ -39,17 +41,31 @@ def _parser() -> argparse.ArgumentParser:
                    help="a network class outside oxygen_hpc.models the checkpoints may name (added to the config's "
                         "allowed_models)")
     p.add_argument("--background", help="background field of models that learn the anomaly (oxygen-hpc background)")
+    p.add_argument("--spread-scale", dest="spread_scale", type=_spread_scale,
+                   help="a number, or the JSON written by `oxygen-hpc calibrate`: the ensemble spread's factor")
     p.add_argument("--write-members", dest="write_members", action=argparse.BooleanOptionalAction, default=None,
                    help="also write every member's field as o2_member (config write_members)")
     p.add_argument("--quiet", action="store_true", help="no line per year")
     return p
 
 
+def _spread_scale(text: str) -> float:
+    """``--spread-scale``: a number, or a calibration JSON (``oxygen-hpc calibrate``) holding ``spread_scale``."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return float(json.loads(Path(text).read_text())["spread_scale"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise argparse.ArgumentTypeError(f"{text}: neither a number nor a calibration file ({e})") from None
+
+
 def _config(a: argparse.Namespace):
     from oxygen_hpc.inference.config import load_config, parse_years
 
     keys = ("partitions", "checkpoints", "out", "batch_nodes", "device", "precision", "threads", "num_workers",
-            "background", "write_members")
+            "background", "write_members", "spread_scale")
     over = {k: getattr(a, k) for k in keys if getattr(a, k) is not None}
     if a.years is not None:
         over["years"] = parse_years(a.years)

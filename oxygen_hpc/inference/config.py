@@ -34,6 +34,8 @@ class InferConfig:
         resume: skip years whose finished file matches these checkpoints (else recompute every year).
         allowed_models: class paths of networks outside ``oxygen_hpc.models`` that the checkpoints may name (a
             checkpoint's own list is never trusted; without this only the project's models are built).
+        spread_scale: factor on every member's deviation from the ensemble mean (so on ``o2_std`` and the members'
+            spread), fitted on the validation fold by ``oxygen-hpc calibrate``; 1 = the raw spread.
         background: the background field of models that learn the anomaly (``oxygen-hpc background``, built for
             these partitions); required exactly when the checkpoints' models use one.
         write_members: also write every member's field as ``o2_member`` (member, time, depth, lat, lon) next to
@@ -54,6 +56,7 @@ class InferConfig:
     resume: bool = True
     allowed_models: list[str] = field(default_factory=list)
     background: str | None = None
+    spread_scale: float = 1.0
     write_members: bool = False
 
     def __post_init__(self):
@@ -69,6 +72,8 @@ class InferConfig:
             raise ConfigError("threads", f"must be >= 1 or null, got {self.threads}")
         if self.num_workers < 0:
             raise ConfigError("num_workers", f"must be >= 0, got {self.num_workers}")
+        if not (self.spread_scale > 0 and self.spread_scale < float("inf")):
+            raise ConfigError("spread_scale", f"must be a positive number, got {self.spread_scale}")
         if not 0 <= self.complevel <= 9:
             raise ConfigError("complevel", f"must be 0..9, got {self.complevel}")
 

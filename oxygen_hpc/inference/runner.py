@@ -148,6 +148,8 @@ class Predictor:
         self.ckpt_sha = [sha256_file(c) for c in cfg.checkpoints]
         self.manifest_sha = self.manifest.sha256()
         key = {"checkpoints": self.ckpt_sha, "partitions_manifest": self.manifest_sha, "precision": cfg.precision}
+        if cfg.spread_scale != 1.0:
+            key["spread_scale"] = cfg.spread_scale
         if cfg.background is not None:
             if not Path(cfg.background).is_file():
                 raise PredictError(f"background not found: {cfg.background}")
@@ -216,6 +218,8 @@ class Predictor:
         self._ocean = ocean
         if not np.isfinite(p).all():
             raise RuntimeError(f"year {year}: {int((~np.isfinite(p)).any(0).sum())} non-finite predictions")
+        if len(p) > 1 and self.cfg.spread_scale != 1.0:       # calibrated spread: widen every member alike
+            p = p.mean(0) + self.cfg.spread_scale * (p - p.mean(0))
         o2 = np.full(n, np.nan, np.float32)
         o2[cells_a] = p.mean(0) if len(p) > 1 else p[0]
         std = None
