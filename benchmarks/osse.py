@@ -66,6 +66,9 @@ def _args(argv):
                    help="OxyGenerator without the background field (default: it learns the anomaly)")
     p.add_argument("--background-all", action="store_true", help="give the background to the neural baselines too")
     p.add_argument("--ablation-seeds", default="0,1,2", help="seeds of each ablation and of the full model")
+    p.add_argument("--layers", type=int, default=None,
+                   help="message-passing layers of every graph network (OxyGenerator, GCN, GAT, GraphSAGE); the "
+                   "partitions' halo (partition.layers) must be at least that deep")
     p.add_argument("--curve-every", type=int, default=None,
                    help="also validate every N optimiser steps and store each neural method's learning curve "
                    "(validation-fold RMSE by step) as 'curve' in --out; the zone-adaptive sampling then re-weights at "
@@ -180,11 +183,14 @@ def main(argv=None) -> int:
         same["model.init_args.lr"] = a.lr
     budget = Budget(epochs=a.epochs, batch_size=a.batch_size, members=a.members,
                     ablation_seeds=tuple(int(v) for v in a.ablation_seeds.split(",")), background=a.background,
-                    background_all=a.background_all, overrides=same)
+                    background_all=a.background_all, overrides=same, layers=a.layers)
     specs = neural_methods(ablations=a.ablations, base=a.train_config, configs=a.configs)
     unknown = [m for m in methods if m not in specs and m not in TABLE_BASELINES]
     if unknown:
         raise SystemExit(f"unknown method(s) {unknown}")
+    if a.layers is not None and a.layers > manifest.layers:
+        raise SystemExit(f"--layers {a.layers}: the partitions' halo is {manifest.layers} hops ({parts}); "
+                         f"partition with partition.layers >= {a.layers}")
     bg_path = None
     if a.background and ("oxygenerator" in methods or a.ablations):
         bg_path = (Path(a.work) if a.work else world.parent / "osse_work") / f"background_v{a.val_fold}_t{a.test_fold}.h5"
@@ -203,7 +209,8 @@ def main(argv=None) -> int:
             "limit_train_batches": a.limit_train_batches, "years": years if years is not None else "all",
             "table_train_years": a.table_train_years, "neural_train_years": a.neural_train_years, "lr": a.lr,
             "fit_subgraph": a.fit_subgraph, "members": a.members, "background": str(bg_path) if bg_path else None,
-            "ablation_seeds": a.ablation_seeds, "curve_every": a.curve_every, "n_partitions": len(manifest["partitions"]),
+            "ablation_seeds": a.ablation_seeds, "layers": a.layers, "curve_every": a.curve_every,
+            "n_partitions": len(manifest["partitions"]),
             "n_train": len(sets.train), "n_val": len(sets.val), "n_test": len(sets.test),
             "n_unobserved": len(unobs), "fold_scheme": manifest["config"].get("folds", {}),
             "preprocess_seconds": prep, "tables_seconds": round(tables_s, 1), "hardware": _hardware()}

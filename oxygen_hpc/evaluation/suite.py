@@ -35,6 +35,7 @@ class Budget:
     ablation_seeds: tuple[int, ...] = (0, 1, 2)
     background: bool = True
     background_all: bool = False
+    layers: int | None = None            # message-passing layers of every graph network (None: as configured)
     overrides: dict[str, Any] = field(default_factory=lambda: {"data.init_args.fit_subgraph": True,
                                                                "model.init_args.lr": 0.01})
 
@@ -45,9 +46,24 @@ def with_background(config: dict, path: str | Path) -> dict:
     return cfg
 
 
+GRAPH_NETWORKS = ("OxyGenerator", "GCN", "GAT", "GraphSAGE")   # whose `layers` are message-passing hops
+
+
+def with_layers(config: dict, layers: int | None) -> dict:
+    """``config`` with ``layers`` message-passing layers if its network is a graph network (the partitions' halo
+    must be at least that deep: ``partition.layers``)."""
+    net = config["model"]["init_args"]["model"]
+    if layers is None or net["class_path"].rsplit(".", 1)[-1] not in GRAPH_NETWORKS:
+        return config
+    cfg = copy.deepcopy(config)
+    cfg["model"]["init_args"]["model"].setdefault("init_args", {})["layers"] = int(layers)
+    return cfg
+
+
 def plan(methods: list[str], specs: dict[str, dict], budget: Budget, background: str | Path | None,
          ablations: list[str]) -> list[dict]:
     """One entry per method to run: ``{name, kind: table|ensemble|seeds, config, seeds}``."""
+    specs = {k: with_layers(v, budget.layers) for k, v in specs.items()}
     out = []
     bg = background if budget.background else None
     for m in methods:

@@ -43,3 +43,14 @@ def test_benchmark_writes_every_block(world, tmp_path, monkeypatch):
     assert r["ablation_no_hypernetwork"]["config"]["model"]["init_args"]["model"]["init_args"]["zoning"] == "discrete"
     assert "rmse_std" in r["ablation_no_hypernetwork"]["held_out"]
     assert (tmp_path / "work" / "background_v0_t1.h5").is_file()
+
+
+def test_layers_change_only_graph_networks():
+    from oxygen_hpc.evaluation.suite import with_layers
+
+    net = lambda c: {"model": {"init_args": {"model": {"class_path": f"oxygen_hpc.models.{c}",  # noqa: E731
+                                                       "init_args": {"layers": 3}}}}}
+    assert with_layers(net("OxyGenerator"), 4)["model"]["init_args"]["model"]["init_args"]["layers"] == 4
+    assert with_layers(net("GraphSAGE"), 4)["model"]["init_args"]["model"]["init_args"]["layers"] == 4
+    assert with_layers(net("MLP"), 4)["model"]["init_args"]["model"]["init_args"]["layers"] == 3   # its depth
+    assert with_layers(net("OxyGenerator"), None) == net("OxyGenerator")
