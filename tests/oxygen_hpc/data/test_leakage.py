@@ -79,24 +79,26 @@ def test_raw_files_do_differ(two_runs):
 
 
 @pytest.mark.timeout(300)
-def test_background_never_sees_a_heldout_label(two_runs, tmp_path):
-    """The background field (trees fitted on training folds only) is identical with the sentinel in held-out fold K,
-    in every row, and so are all inputs the loader yields with it, in every stage."""
+@pytest.mark.parametrize("val_fold, test_fold", [(K, TEST), (TEST, K)], ids=["sentinel_in_val", "sentinel_in_test"])
+def test_background_never_sees_a_heldout_label(two_runs, tmp_path, val_fold, test_fold):
+    """The background field (trees fitted on training folds only) is identical with the sentinel in held-out fold K
+    (as the validation or as the test fold), in every row, and so are all inputs the loader yields with it, in
+    every stage."""
     import h5py
 
     from oxygen_hpc.background.build import build_background
 
     bgs = [tmp_path / f"bg_{i}.h5" for i in range(2)]
     for root, bg in zip(two_runs, bgs):
-        build_background(root, bg, K, TEST, max_iter=30, log=lambda *_: None)
+        build_background(root, bg, val_fold, test_fold, max_iter=30, log=lambda *_: None)
     with h5py.File(bgs[0], "r") as a, h5py.File(bgs[1], "r") as b:
         names = []
         a.visit(lambda n: names.append(n) if isinstance(a[n], h5py.Dataset) else None)
         assert names and all(a[n][()].tobytes() == b[n][()].tobytes() for n in names)
         assert list(a.attrs["train_folds"]) == [0, 2, 4]
     for stage in ("fit", "validate", "test"):
-        clean, sent = (PartitionDataset(r, stage=stage, val_fold=K, test_fold=TEST, seed=5, background=bg)
-                       for r, bg in zip(two_runs, bgs))
+        clean, sent = (PartitionDataset(r, stage=stage, val_fold=val_fold, test_fold=test_fold, seed=5,
+                                        background=bg) for r, bg in zip(two_runs, bgs))
         for i in range(len(clean)):
             a, b = clean[i], sent[i]
             for name in INPUTS + ("background",):
