@@ -16,8 +16,9 @@
 # and this script copies everything (with tee, appending across requeues) to $RUN_DIR/logs/train-<jobid>.out.
 # To have Slurm write there directly: sbatch --output="$RUN_DIR/logs/%j.out" (the directory must exist).
 #
-# Requeue: --signal=SIGUSR1@90 makes Slurm signal the ranks 90 s before the time limit; Lightning's SLURMEnvironment
-# saves a checkpoint and runs `scontrol requeue`; the job restarts with the same id, RUN_DIR and W&B run.
+# Requeue: --signal=SIGUSR1@90 makes Slurm signal the ranks 90 s before the time limit; after the current step all
+# ranks write the checkpoint together and rank 0 runs `scontrol requeue` (oxygen_hpc/training/requeue.py); the job
+# restarts with the same id, RUN_DIR and W&B run.
 #SBATCH --job-name=oxygen-fit
 #SBATCH --nodes=2
 #SBATCH --ntasks-per-node=4

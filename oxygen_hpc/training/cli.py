@@ -136,6 +136,18 @@ class OxyCLI(LightningCLI):
         extra += [ZoneErrorTable()] + ([] if any(isinstance(cb, FitProgress) for cb in cbs) else [FitProgress()])
         if c.wandb.log_map_level >= 0:
             extra.append(PredictionMap(level=c.wandb.log_map_level))
+        from oxygen_hpc.training.requeue import SlurmRequeue, slurm_environment
+
+        env = slurm_environment()           # under Slurm: the requeue at a step all ranks agree on (requeue.py)
+        if env is not None:
+            from lightning_fabric.plugins.environments import ClusterEnvironment
+
+            plugins = self._get(self.config_init, "trainer", default={}).get("plugins") or []
+            plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
+            if not any(isinstance(p, ClusterEnvironment) for p in plugins):
+                kwargs["plugins"] = plugins + [env]
+            if not any(isinstance(cb, SlurmRequeue) for cb in cbs):
+                extra.append(SlurmRequeue())
         kwargs["callbacks"] = cbs + extra
         return super().instantiate_trainer(**kwargs)
 
