@@ -25,8 +25,9 @@ def cli() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "oxygen_hpc.cli"]
 
 
-def preprocess_config(world: Path, work: Path, template: str | Path) -> Path:
-    """Write ``work/preprocess.yaml``: ``template`` with absolute paths into ``world`` and ``work``."""
+def preprocess_config(world: Path, work: Path, template: str | Path, layers: int | None = None) -> Path:
+    """Write ``work/preprocess.yaml``: ``template`` with absolute paths into ``world`` and ``work``; ``layers``
+    deepens the partitions' halo to at least that many hops (the message-passing depth to be trained)."""
     template = Path(template)
     if not template.is_file():
         raise FileNotFoundError(f"{template}: no such preprocess config (a path, e.g. configs/preprocess/demo.yaml "
@@ -43,6 +44,8 @@ def preprocess_config(world: Path, work: Path, template: str | Path) -> Path:
     part = dict(cfg.get("partition") or {})
     part["covariates"] = str(world / "covariates.nc")
     part["out"] = str(work / "partitions")
+    if layers is not None:
+        part["layers"] = max(int(part.get("layers") or 0), int(layers))
     cfg["partition"] = part
     work.mkdir(parents=True, exist_ok=True)
     out = work / "preprocess.yaml"
@@ -61,7 +64,7 @@ def _run(cmd: list[str], log: dict, name: str, quiet: bool) -> None:
 
 
 def prepare(world: str | Path, work: str | Path | None = None, template: str | Path = "configs/preprocess/demo.yaml",
-            workers: int | None = None, quiet: bool = False) -> tuple[Path, dict]:
+            workers: int | None = None, quiet: bool = False, layers: int | None = None) -> tuple[Path, dict]:
     """Ingest and partition ``world`` into ``work`` (default ``world/../osse_work``) unless already done.
 
     Returns (partitions directory, {stage: seconds} for the stages that ran)."""
@@ -70,7 +73,7 @@ def prepare(world: str | Path, work: str | Path | None = None, template: str | P
         if not (world / f).exists():
             raise FileNotFoundError(f"{world / f}: not a synthetic ocean (run `oxygen-hpc synth` first)")
     work = Path(work).resolve() if work else world.parent / "osse_work"
-    cfg = preprocess_config(world, work, template)
+    cfg = preprocess_config(world, work, template, layers)
     store, parts = work / "store", work / "partitions"
     extra = ["--workers", str(workers)] if workers else []
     log: dict = {}

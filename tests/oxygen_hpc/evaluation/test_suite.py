@@ -27,7 +27,7 @@ def test_benchmark_writes_every_block(world, tmp_path, monkeypatch):
     rc = _osse().main(["--world", str(tmp_path / "world"), "--partitions", str(world["parts"]), "--work",
                        str(tmp_path / "work"), "--out", str(out), "--methods", "oxygenerator,tree_ensemble",
                        "--members", "2", "--epochs", "1", "--years", "all", "--batch-size", "4", "--num-workers",
-                       "0", "--threads", "1", "--n-unobserved", "30", "--ablations", "--ablation-seeds", "0,1"])
+                       "0", "--threads", "1", "--n-unobserved", "30", "--layers", "2", "--ablations", "--ablation-seeds", "0,1"])
     assert rc == 0
     r = json.loads(out.read_text())
     assert {"oxygenerator", "tree_ensemble", "oxygenerator_single", "ablation_no_background",
