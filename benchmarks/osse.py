@@ -86,9 +86,10 @@ def _args(argv):
     p.add_argument("--configs", default="configs/train", help="the train configs folder")
     p.add_argument("--methods", default=",".join(all_methods),
                    help=f"comma list, or 'headline' ({','.join(HEADLINE)}); default all: {','.join(all_methods)}")
-    p.add_argument("--ablations", action="store_true",
-                   help=f"also ablation_{{{','.join(ABLATIONS + EXTRA_ABLATIONS)}}} and the full model, each trained "
-                   "once per --ablation-seeds, mean ± std")
+    p.add_argument("--ablations", nargs="?", const="all", default=None,
+                   help=f"also ablation_{{{','.join(ABLATIONS + EXTRA_ABLATIONS)}}} and the full model "
+                   "(oxygenerator_single), each trained once per --ablation-seeds, mean ± std; a comma list of "
+                   "those names (and 'full') runs only them, e.g. to share them out between processes")
     return p.parse_args(argv)
 
 
@@ -140,12 +141,17 @@ def main(argv=None) -> int:
     from oxygen_hpc.background.build import build_background
     from oxygen_hpc.evaluation.ensemble import aggregate_seeds, run_ensemble
     from oxygen_hpc.evaluation.harness import EvalSets, run_table
-    from oxygen_hpc.evaluation.suite import EXTRA_ABLATIONS, HEADLINE, Budget, plan
-    from oxygen_hpc.evaluation.methods import ABLATIONS, TABLE_BASELINES, neural_methods, table_baseline
+    from oxygen_hpc.evaluation.suite import HEADLINE, Budget, ablation_names, plan
+    from oxygen_hpc.evaluation.methods import TABLE_BASELINES, neural_methods, table_baseline
     from oxygen_hpc.evaluation.tables import node_tables, split
     from oxygen_contracts.manifest import PartitionManifest
     from oxygen_hpc.evaluation.truth import truth_values
     from oxygen_hpc.evaluation.world import prepare
+
+    try:
+        abl = ablation_names(a.ablations)
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
 
     world = Path(a.world).resolve()
     prep: dict = {}
@@ -185,7 +191,7 @@ def main(argv=None) -> int:
     budget = Budget(epochs=a.epochs, batch_size=a.batch_size, members=a.members,
                     ablation_seeds=tuple(int(v) for v in a.ablation_seeds.split(",")), background=a.background,
                     background_all=a.background_all, overrides=same, layers=a.layers)
-    specs = neural_methods(ablations=a.ablations, base=a.train_config, configs=a.configs)
+    specs = neural_methods(ablations=bool(abl), base=a.train_config, configs=a.configs)
     unknown = [m for m in methods if m not in specs and m not in TABLE_BASELINES]
     if unknown:
         raise SystemExit(f"unknown method(s) {unknown}")
@@ -193,13 +199,13 @@ def main(argv=None) -> int:
         raise SystemExit(f"--layers {a.layers}: the partitions' halo is {manifest.layers} hops ({parts}); "
                          f"partition with partition.layers >= {a.layers}")
     bg_path = None
-    if a.background and ("oxygenerator" in methods or a.ablations):
+    if a.background and ("oxygenerator" in methods or abl):
         bg_path = (Path(a.work) if a.work else world.parent / "osse_work") / f"background_v{a.val_fold}_t{a.test_fold}.h5"
         if not bg_path.is_file():
             t0 = time.time()
             build_background(parts, bg_path, a.val_fold, a.test_fold, seed=a.seed)
             prep["background"] = round(time.time() - t0, 1)
-    todo = plan(methods, specs, budget, bg_path, list(ABLATIONS + EXTRA_ABLATIONS) if a.ablations else [])
+    todo = plan(methods, specs, budget, bg_path, abl)
 
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)

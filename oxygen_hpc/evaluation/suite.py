@@ -60,6 +60,23 @@ def with_layers(config: dict, layers: int | None) -> dict:
     return cfg
 
 
+def ablation_names(spec: str | None) -> list[str]:
+    """``--ablations``: None → none; 'all' → every ablation and 'full' (the full model over the same seeds); else
+    a comma list of those names."""
+    from oxygen_hpc.evaluation.methods import ABLATIONS
+
+    known = list(ABLATIONS) + list(EXTRA_ABLATIONS) + ["full"]
+    if not spec:
+        return []
+    if spec == "all":
+        return known
+    names = [n.strip().removeprefix("ablation_") for n in spec.split(",") if n.strip()]
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise ValueError(f"--ablations: unknown {bad} (known: {', '.join(known)})")
+    return names
+
+
 def plan(methods: list[str], specs: dict[str, dict], budget: Budget, background: str | Path | None,
          ablations: list[str]) -> list[dict]:
     """One entry per method to run: ``{name, kind: table|ensemble|seeds, config, seeds}``."""
@@ -75,14 +92,14 @@ def plan(methods: list[str], specs: dict[str, dict], budget: Budget, background:
             out.append({"name": m, "kind": "ensemble", "config": cfg, "seeds": [0]})
         else:
             out.append({"name": m, "kind": "table"})
-    if ablations:
+    if "full" in ablations:
         full = with_background(specs["oxygenerator"], bg) if bg else specs["oxygenerator"]
         out.append({"name": "oxygenerator_single", "kind": "seeds", "config": full,
                     "seeds": list(budget.ablation_seeds)})
-        for a in ablations:
-            if a == "no_background":
-                cfg = specs["oxygenerator"]
-            else:
-                cfg = with_background(specs[f"ablation_{a}"], bg) if bg else specs[f"ablation_{a}"]
-            out.append({"name": f"ablation_{a}", "kind": "seeds", "config": cfg, "seeds": list(budget.ablation_seeds)})
+    for a in (a for a in ablations if a != "full"):
+        if a == "no_background":
+            cfg = specs["oxygenerator"]
+        else:
+            cfg = with_background(specs[f"ablation_{a}"], bg) if bg else specs[f"ablation_{a}"]
+        out.append({"name": f"ablation_{a}", "kind": "seeds", "config": cfg, "seeds": list(budget.ablation_seeds)})
     return out

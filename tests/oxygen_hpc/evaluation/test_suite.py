@@ -54,3 +54,13 @@ def test_layers_change_only_graph_networks():
     assert with_layers(net("GraphSAGE"), 4)["model"]["init_args"]["model"]["init_args"]["layers"] == 4
     assert with_layers(net("MLP"), 4)["model"]["init_args"]["model"]["init_args"]["layers"] == 3   # its depth
     assert with_layers(net("OxyGenerator"), None) == net("OxyGenerator")
+
+
+def test_ablations_can_be_shared_out_by_name():
+    from oxygen_hpc.evaluation.suite import ablation_names
+
+    assert ablation_names(None) == []
+    assert "full" in ablation_names("all") and "no_background" in ablation_names("all")
+    assert ablation_names("no_chemistry,ablation_no_temporal,full") == ["no_chemistry", "no_temporal", "full"]
+    with pytest.raises(ValueError, match="no_such"):
+        ablation_names("no_such")
