@@ -12,6 +12,7 @@ a resumed ``fit`` builds its task from the config and has Lightning restore the 
 from __future__ import annotations
 
 import inspect
+import math
 import pickle
 from pathlib import Path
 from typing import Any, Sequence
@@ -54,12 +55,19 @@ def read_checkpoint(path: str | Path, map_location: Any = "cpu") -> dict:
     return ck
 
 
+def _dim_ok(v) -> bool:
+    """A count or switch (int, bool) or a scale (a finite float, e.g. the background's ``target_std``)."""
+    if isinstance(v, (bool, int)):
+        return 0 <= v <= MAX_DIM
+    return isinstance(v, float) and math.isfinite(v) and 0.0 < v <= MAX_DIM
+
+
 def _check_dims(path: Path, dims) -> None:
     if dims is None:
         return
-    if not isinstance(dims, dict) or not all(isinstance(k, str) and isinstance(v, int) and 0 <= v <= MAX_DIM
-                                             for k, v in dims.items()):
-        raise CheckpointError(f"{path}: hyper_parameters.dims must map names to counts, got {dims!r:.200}")
+    if not isinstance(dims, dict) or not all(isinstance(k, str) and _dim_ok(v) for k, v in dims.items()):
+        raise CheckpointError(f"{path}: hyper_parameters.dims must map names to counts, switches or positive "
+                              f"scales, got {dims!r:.200}")
 
 
 def load_task(cls, path: str | Path, allowed_models: Sequence[str] = (), map_location: Any = "cpu",

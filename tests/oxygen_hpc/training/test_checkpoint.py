@@ -88,3 +88,18 @@ def test_lightnings_instantiator_key_in_a_checkpoint_is_ignored(tmp_path):
     path = _save(OxyTask(model=NET, dims=DIMS), tmp_path / "i.ckpt", _instantiator="subprocess.Popen",
                  _class_path="subprocess.Popen")
     assert type(OxyTask.load_from_checkpoint(path).net).__name__ == "OxyGenerator"
+
+
+def test_a_background_models_dims_round_trip_and_absurd_dims_are_refused(tmp_path):
+    """The dims of a model on a background carry switches and the anomaly's scale (a float): they load; a
+    non-finite or negative scale, or a string, is refused naming the file."""
+    from oxygen_hpc.training.checkpoint import CheckpointError
+
+    dims = {**DIMS, "in_features": 10, "use_obs_inputs": True, "use_background": True, "target_std": 20.0}
+    path = _save(OxyTask(model=NET, dims=dims), tmp_path / "bg.ckpt")
+    task = OxyTask.load_from_checkpoint(path)
+    assert task.hparams.dims["target_std"] == 20.0 and task.net.use_background
+    for bad in (float("nan"), -1.0, "20"):
+        p = _save(OxyTask(model=NET, dims=dims), tmp_path / "bad.ckpt", dims={**dims, "target_std": bad})
+        with pytest.raises(CheckpointError, match="bad.ckpt"):
+            OxyTask.load_from_checkpoint(p)
