@@ -146,6 +146,9 @@ def test_background_verb_and_a_fit_that_learns_the_anomaly(root, tmp_path, capsy
                 f"--trainer.default_root_dir={run}", "--trainer.max_epochs=1", "--wandb.mode=disabled"]) == 0
     ck = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert ck["hyper_parameters"]["dims"]["use_background"] is True
+    from oxygen_hpc.training import OxyTask      # the loader calibrate and predict use (refused it once: make demo)
+
+    assert OxyTask.load_from_checkpoint(run / "checkpoints" / "last.ckpt").net.use_background
 
 
 def test_observed_inputs_become_anomalies_from_the_background(root, bg):
