@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -51,10 +52,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _spread_scale(text: str) -> float:
     """``--spread-scale``: a number, or a calibration JSON (``oxygen-hpc calibrate``) holding ``spread_scale``."""
-    try:
+    if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text.strip()):
         return float(text)
-    except ValueError:
-        pass
     try:
         return float(json.loads(Path(text).read_text())["spread_scale"])
     except (OSError, ValueError, KeyError, TypeError) as e:

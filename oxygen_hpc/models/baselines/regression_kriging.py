@@ -22,9 +22,10 @@ class RegressionKriging(TableBaseline):
     an empirical variogram (``gstools.vario_estimate`` on the sphere, km) pooled over (year, level) groups of at
     least ``min_group`` residuals (same-year pairs only), fitted by an Exponential model with nugget
     (``length_km``, variance, nugget); the decorrelation time from residuals of the same cell one year apart
-    (``time_scale_yr``; both fixed when given). ``predict``: per (year, level) of the query, gstools ordinary
-    kriging with that model made spatio-temporal (``latlon`` + ``temporal``: distance √(d² + (Δt·L/τ)²)),
-    conditioned on the training residuals of the same level within ± ``window_years`` (at most ``max_points``:
+    (``time_scale_yr``; both fixed when given). ``variogram_`` says whether the fit was used or why the default
+    covariance (800 km, half the residual variance as nugget) was kept. ``predict``: per (year, level) of the
+    query, gstools ordinary kriging with that model made spatio-temporal (``latlon`` + ``temporal``: distance
+    √(d² + (Δt·L/τ)²)), conditioned on the training residuals of the same level within ± ``window_years`` (at most ``max_points``:
     the query year's first, then a seeded sample of the others), added to the tree's prediction.
 
     Args:
@@ -88,6 +89,7 @@ class RegressionKriging(TableBaseline):
                                                        geo_scale=gs.KM_SCALE, return_counts=True)  # edits edges
             num += np.nan_to_num(gamma) * counts
             cnt += counts
+        self.variogram_ = "default: fewer than 4 lag bins with pairs"
         if (cnt > 0).sum() >= 4:
             ok = cnt > 0
             model = gs.Exponential(latlon=True, geo_scale=gs.KM_SCALE, len_scale=length)
@@ -96,8 +98,11 @@ class RegressionKriging(TableBaseline):
                 model.fit_variogram(centres[ok], num[ok] / cnt[ok], nugget=True, len_scale=self.length_km is None)
                 if 50.0 < model.len_scale < 20000.0 and model.var > 0:
                     length, self.var_, self.nugget_ = model.len_scale, model.var, max(model.nugget, 1e-6)
-            except (RuntimeError, ValueError):
-                pass
+                    self.variogram_ = "fitted"
+                else:
+                    self.variogram_ = f"default: fitted length {model.len_scale:.0f} km or variance out of range"
+            except (RuntimeError, ValueError) as e:      # the default covariance is kept, and says why
+                self.variogram_ = f"default: variogram fit failed ({e})"
         self.length_ = float(length)
         tau = self.time_scale_yr
         if tau is None:

@@ -8,6 +8,21 @@ from preprocessing.partition.pipeline import run
 from tests.fixtures import toy
 
 
+def eval_sets(world, n_unobserved: int, val: int = 0, test: int = 1):
+    """The harness's EvalSets of the tiny world: its folds, ``n_unobserved`` never-observed nodes with truth."""
+    from oxygen_hpc.evaluation.harness import EvalSets
+    from oxygen_hpc.evaluation.tables import node_tables, split
+    from oxygen_hpc.evaluation.truth import truth_values
+
+    from oxygen_contracts.manifest import PartitionManifest
+
+    grid = PartitionManifest.read(world["parts"]).grid
+    lab, unobs = node_tables(world["parts"], n_unobserved=n_unobserved)
+    sp = split(lab, val, test)
+    truth = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])
+    return EvalSets(sp["train"], sp["val"], sp["test"], unobs, truth, grid.ncells)
+
+
 def _truth_field(grid, year):
     k, j, i = np.meshgrid(np.arange(grid.nlev), np.arange(grid.nlat), np.arange(grid.nlon), indexing="ij")
     return 250.0 - 0.05 * grid.depth[k] + 3.0 * np.sin(i) + 2.0 * j + 0.5 * (year - 2000)

@@ -4,12 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oxygen_contracts.manifest import PartitionManifest
 from oxygen_hpc.evaluation.ensemble import aggregate_seeds, run_ensemble
-from oxygen_hpc.evaluation.harness import EvalSets
-from oxygen_hpc.evaluation.tables import node_tables, split
-from oxygen_hpc.evaluation.truth import truth_values
 
+from .conftest import eval_sets
 from .test_osse import TEST, VAL, _mlp_config
 
 
@@ -18,11 +15,7 @@ def test_two_members_are_averaged_and_their_spread_scored(world):
     import torch
 
     torch.set_num_threads(1)
-    grid = PartitionManifest.read(world["parts"]).grid
-    lab, unobs = node_tables(world["parts"], n_unobserved=30)
-    sp = split(lab, VAL, TEST)
-    sets = EvalSets(sp["train"], sp["val"], sp["test"], unobs,
-                    truth_values(world["truth"], grid, unobs["cell"], unobs["year"]), grid.ncells)
+    sets = eval_sets(world, 30, VAL, TEST)
     seen = []
     r = run_ensemble(_mlp_config(), world["parts"], sets, VAL, TEST, epochs=1, seeds=[0, 1], batch_size=4,
                      num_workers=0, log=seen.append)

@@ -12,7 +12,7 @@ from oxygen_hpc.evaluation.metrics import regression_metrics
 from oxygen_hpc.evaluation.tables import node_tables, split
 from oxygen_hpc.evaluation.truth import truth_values
 from oxygen_hpc.models.baselines import InverseDistanceWeighting
-from .conftest import _truth_field
+from .conftest import _truth_field, eval_sets
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -139,11 +139,7 @@ def test_new_table_baselines_run_in_the_harness(world, tmp_path):
     shutil.copy(world["truth"], tmp_path / MODEL_RUN)
     with netCDF4.Dataset(tmp_path / MODEL_RUN, "a") as ds:
         ds["o2"][:] = ds["o2"][:] + 5.0
-    grid = PartitionManifest.read(world["parts"]).grid
-    lab, unobs = node_tables(world["parts"], n_unobserved=40)
-    sp = split(lab, VAL, TEST)
-    truth = truth_values(world["truth"], grid, unobs["cell"], unobs["year"])
-    sets = EvalSets(sp["train"], sp["val"], sp["test"], unobs, truth, grid.ncells)
+    sets = eval_sets(world, 40, VAL, TEST)
     r = run_table(table_baseline("numerical_model", 0, world=tmp_path), sets)
     assert r["unobserved"]["rmse"] == pytest.approx(5.0, abs=1e-4)
     assert r["unobserved"]["mae"] == pytest.approx(5.0, abs=1e-4)
@@ -157,11 +153,7 @@ def test_overrides_reach_the_networks_arguments(world):
     import torch
 
     torch.set_num_threads(1)
-    grid = PartitionManifest.read(world["parts"]).grid
-    lab, unobs = node_tables(world["parts"], n_unobserved=10)
-    sp = split(lab, VAL, TEST)
-    sets = EvalSets(sp["train"], sp["val"], sp["test"], unobs,
-                    truth_values(world["truth"], grid, unobs["cell"], unobs["year"]), grid.ncells)
+    sets = eval_sets(world, 10, VAL, TEST)
     small = run_neural(_mlp_config(), world["parts"], sets, VAL, TEST, epochs=1, num_workers=0)
     wide = run_neural(_mlp_config(), world["parts"], sets, VAL, TEST, epochs=1, num_workers=0,
                       overrides={"model.init_args.model.init_args.hidden": 32})

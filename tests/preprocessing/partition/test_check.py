@@ -8,19 +8,12 @@ import shutil
 import pytest
 
 from preprocessing.partition import check
-from preprocessing.partition.config import PartitionConfig
-from preprocessing.partition.pipeline import run
 from tests.fixtures import toy
 
 
 @pytest.fixture(scope="module")
 def parts(tmp_path_factory):
-    d = tmp_path_factory.mktemp("check")
-    _, _, cov, store = toy.tiny_case(d, years=(2000, 2003), store_years=(1998, 2005))
-    out = d / "parts"
-    run(PartitionConfig(covariates=str(cov), out=str(out), zones_lon=2, zones_lat=2), str(store), workers=1,
-        progress=False)
-    return out
+    return toy.partitions(tmp_path_factory.mktemp("check"), years=(2000, 2003), store_years=(1998, 2005))
 
 
 def _copy(parts, tmp_path, name="p"):
